@@ -1,0 +1,34 @@
+package io.stratus.cell.server;
+
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Objects;
+
+/**
+ * Settings of one cell process.
+ *
+ * @param ip address the frontend binds to
+ * @param port frontend port; 0 picks a free one
+ * @param dbFile the SQLite file that holds all of the cell's state
+ * @param namespaces namespaces registered at start if absent ("default" is always one)
+ * @param shardCount history shards, fixed forever when the database is created
+ */
+public record CellConfig(
+    String ip, int port, Path dbFile, List<String> namespaces, int shardCount, String cellName) {
+  public CellConfig {
+    Objects.requireNonNull(ip, "ip");
+    Objects.requireNonNull(dbFile, "dbFile");
+    namespaces = List.copyOf(namespaces);
+    if (port < 0 || port > 65535) {
+      throw new IllegalArgumentException("port must be 0..65535, got " + port);
+    }
+    if (shardCount < 1) {
+      throw new IllegalArgumentException("shardCount must be positive, got " + shardCount);
+    }
+    cellName = cellName == null || cellName.isBlank() ? "active" : cellName;
+  }
+
+  public static CellConfig dev(int port, Path dbFile) {
+    return new CellConfig("127.0.0.1", port, dbFile, List.of("default"), 4, "active");
+  }
+}
