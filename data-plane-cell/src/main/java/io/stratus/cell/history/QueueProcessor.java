@@ -1,0 +1,162 @@
+package io.stratus.cell.history;
+
+import io.stratus.cell.history.state.StateCodec;
+import io.stratus.cell.history.tasks.HistoryTask;
+import io.stratus.cell.persistence.ExecutionStore.TaskCategory;
+import io.stratus.cell.persistence.ExecutionStore.TaskKey;
+import io.stratus.cell.persistence.ExecutionStore.TaskRow;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ConcurrentLinkedQueue;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Runs history tasks: immediate ones (transfer, visibility) as soon as they commit, timers when
+ * they are due. Tasks reach it in memory right after their write commits, and from the database
+ * when a shard is loaded, so a crash between the two only delays them. Execution is at least
+ * once; executors re-check state. Tasks that fail are retried with backoff.
+ *
+ * <p>Owns one scheduler thread; executors run on virtual threads. Completed tasks are deleted in
+ * small batches in the background.
+ */
+final class QueueProcessor {
+  private static final Logger log = LoggerFactory.getLogger(QueueProcessor.class);
+  private static final int LOAD_PAGE = 1000;
+
+  private final HistoryEngine engine;
+  private final TaskExecutors executors;
+  private final ExecutorService workers = Executors.newVirtualThreadPerTaskExecutor();
+  private final ScheduledExecutorService scheduler =
+      Executors.newSingleThreadScheduledExecutor(
+          r -> {
+            Thread t = new Thread(r, "history-timers");
+            t.setDaemon(true);
+            return t;
+          });
+  private final ConcurrentLinkedQueue<Map.Entry<Integer, TaskKey>> toDelete =
+      new ConcurrentLinkedQueue<>();
+  private volatile boolean stopped;
+
+  QueueProcessor(HistoryEngine engine) {
+    this.engine = engine;
+    this.executors = new TaskExecutors(engine);
+  }
+
+  void start() {
+    scheduler.scheduleWithFixedDelay(this::flushDeletes, 100, 100, TimeUnit.MILLISECONDS);
+  }
+
+  void stop() {
+    stopped = true;
+    scheduler.shutdownNow();
+    workers.shutdownNow();
+    try {
+      workers.awaitTermination(2, TimeUnit.SECONDS);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    }
+    flushDeletes();
+  }
+
+  void loadShard(int shardId) {
+    int count = 0;
+    for (TaskCategory category : TaskCategory.values()) {
+      long after = -1;
+      while (true) {
+        List<TaskRow> rows = engine.store.readTasks(shardId, category, after, LOAD_PAGE);
+        List<HistoryTask> tasks = new ArrayList<>(rows.size());
+        for (TaskRow r : rows) {
+          HistoryTask t = StateCodec.decode(r.payload(), HistoryTask.class);
+          t.taskId = r.taskId();
+          tasks.add(t);
+        }
+        enqueue(shardId, tasks);
+        count += rows.size();
+        if (rows.size() < LOAD_PAGE) {
+          break;
+        }
+        after = rows.get(rows.size() - 1).taskId();
+        if (category == TaskCategory.TIMER) {
+          // timer rows are ordered by fire time, not task id: read them all in one pass
+          after = -1;
+          break;
+        }
+      }
+    }
+    if (count > 0) {
+      log.info("shard {} loaded {} pending tasks", shardId, count);
+    }
+  }
+
+  void enqueue(int shardId, List<HistoryTask> tasks) {
+    if (stopped) {
+      return;
+    }
+    long now = engine.now();
+    for (HistoryTask t : tasks) {
+      long delay = t.fireTime - now;
+      if (t.type.category == TaskCategory.TIMER && delay > 0) {
+        scheduler.schedule(() -> submit(shardId, t, 0), delay, TimeUnit.MILLISECONDS);
+      } else {
+        submit(shardId, t, 0);
+      }
+    }
+  }
+
+  private void submit(int shardId, HistoryTask task, int failures) {
+    if (stopped) {
+      return;
+    }
+    workers.execute(() -> run(shardId, task, failures));
+  }
+
+  private void run(int shardId, HistoryTask task, int failures) {
+    try {
+      boolean done = executors.execute(shardId, task);
+      if (done) {
+        toDelete.add(Map.entry(shardId, new TaskKey(task.type.category, task.taskId)));
+      }
+    } catch (RuntimeException e) {
+      if (stopped) {
+        return;
+      }
+      long backoff = Math.min(10_000, 100L << Math.min(failures, 7));
+      if (failures >= 3) {
+        log.warn("task {} failed {} times, retrying in {} ms", task, failures + 1, backoff, e);
+      } else {
+        log.debug("task {} failed, retrying in {} ms: {}", task, backoff, e.toString());
+      }
+      scheduler.schedule(() -> submit(shardId, task, failures + 1), backoff, TimeUnit.MILLISECONDS);
+    }
+  }
+
+  void completeLater(int shardId, TaskKey key) {
+    if (key != null) {
+      toDelete.add(Map.entry(shardId, key));
+    }
+  }
+
+  /** Deletes completed tasks; losing a batch in a crash only re-runs idempotent tasks. */
+  void flushDeletes() {
+    Map<Integer, List<TaskKey>> byShard = new HashMap<>();
+    Map.Entry<Integer, TaskKey> e;
+    while ((e = toDelete.poll()) != null) {
+      byShard.computeIfAbsent(e.getKey(), k -> new ArrayList<>()).add(e.getValue());
+    }
+    byShard.forEach(
+        (shard, keys) -> {
+          try {
+            engine.store.deleteTasks(shard, engine.shard(shard).rangeId(), keys);
+          } catch (RuntimeException ex) {
+            log.warn("deleting {} completed tasks of shard {} failed", keys.size(), shard, ex);
+          }
+        });
+  }
+}

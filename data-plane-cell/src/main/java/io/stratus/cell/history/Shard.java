@@ -1,0 +1,44 @@
+package io.stratus.cell.history;
+
+import io.stratus.cell.persistence.ExecutionStore;
+
+/**
+ * One history shard owned by this host: its range id (the fence every write carries) and its task
+ * id allocator. Task ids come from the block {@code [rangeId << 20, (rangeId + 1) << 20)}; using up
+ * a block re-acquires the shard, bumping the range id (ENGINE.md §1.2).
+ */
+final class Shard {
+  private static final int RANGE_BITS = 20;
+
+  final int id;
+  private final ExecutionStore store;
+  private final String owner;
+  private volatile long rangeId;
+  private long nextTaskId;
+  private long maxTaskId;
+
+  Shard(int id, ExecutionStore store, String owner) {
+    this.id = id;
+    this.store = store;
+    this.owner = owner;
+    acquire();
+  }
+
+  private void acquire() {
+    ExecutionStore.ShardInfo info = store.acquireShard(id, owner);
+    rangeId = info.rangeId();
+    nextTaskId = rangeId << RANGE_BITS;
+    maxTaskId = (rangeId + 1) << RANGE_BITS;
+  }
+
+  long rangeId() {
+    return rangeId;
+  }
+
+  synchronized long nextTaskId() {
+    if (nextTaskId >= maxTaskId) {
+      acquire();
+    }
+    return nextTaskId++;
+  }
+}

@@ -1,0 +1,223 @@
+package io.stratus.cell.persistence.sqlite;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.sql.Connection;
+import java.sql.DriverManager;
+import java.sql.SQLException;
+import java.sql.Statement;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.ArrayBlockingQueue;
+import java.util.concurrent.BlockingQueue;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.LinkedBlockingQueue;
+import java.util.concurrent.TimeUnit;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The cell's single SQLite file. Owns one writer thread and a small pool of read connections.
+ *
+ * <p>Writes go through {@link #write}: the writer thread drains every queued write into one SQLite
+ * transaction (group commit), running each inside its own savepoint so that one write's failed
+ * condition does not disturb the others, then commits once (WAL, synchronous=FULL) and only then
+ * completes the callers' futures. A caller therefore learns of success only once its write is on
+ * disk, and concurrent callers share one fsync.
+ */
+public final class SqliteDatabase implements AutoCloseable {
+  private static final Logger log = LoggerFactory.getLogger(SqliteDatabase.class);
+  private static final int MAX_GROUP = 256;
+  private static final int READERS = 4;
+
+  /** Work for the writer thread. */
+  @FunctionalInterface
+  public interface WriteOp<T> {
+    T apply(Connection c) throws SQLException;
+  }
+
+  @FunctionalInterface
+  public interface ReadOp<T> {
+    T apply(Connection c) throws SQLException;
+  }
+
+  private record Pending(WriteOp<?> op, CompletableFuture<Object> result) {}
+
+  private final Path file;
+  private final Connection writer;
+  private final BlockingQueue<Connection> readers = new ArrayBlockingQueue<>(READERS);
+  private final LinkedBlockingQueue<Pending> queue = new LinkedBlockingQueue<>();
+  private final Thread writerThread;
+  private volatile boolean closed;
+
+  public SqliteDatabase(Path file) {
+    this.file = file.toAbsolutePath();
+    try {
+      if (this.file.getParent() != null) {
+        Files.createDirectories(this.file.getParent());
+      }
+      writer = open();
+      writer.setAutoCommit(false);
+      for (int i = 0; i < READERS; i++) {
+        readers.add(open());
+      }
+    } catch (Exception e) {
+      throw new IllegalStateException(
+          "cannot open SQLite database " + this.file + ": " + e.getMessage()
+              + " (check that the directory is writable and no other cell uses the file)",
+          e);
+    }
+    writerThread = new Thread(this::writeLoop, "sqlite-writer");
+    writerThread.setDaemon(true);
+    writerThread.start();
+  }
+
+  private Connection open() throws SQLException {
+    Connection c = DriverManager.getConnection("jdbc:sqlite:" + file);
+    try (Statement s = c.createStatement()) {
+      s.execute("PRAGMA journal_mode=WAL");
+      s.execute("PRAGMA synchronous=FULL");
+      s.execute("PRAGMA busy_timeout=10000");
+      s.execute("PRAGMA foreign_keys=OFF");
+    }
+    return c;
+  }
+
+  public Path file() {
+    return file;
+  }
+
+  /** Runs DDL statements once, in one transaction. */
+  public void migrate(List<String> ddl) {
+    write(
+        c -> {
+          try (Statement s = c.createStatement()) {
+            for (String stmt : ddl) {
+              s.execute(stmt);
+            }
+          }
+          return null;
+        });
+  }
+
+  @SuppressWarnings("unchecked")
+  public <T> T write(WriteOp<T> op) {
+    if (closed) {
+      throw new IllegalStateException("database is closed");
+    }
+    CompletableFuture<Object> f = new CompletableFuture<>();
+    queue.add(new Pending(op, f));
+    try {
+      return (T) f.get();
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new IllegalStateException("interrupted waiting for a write", e);
+    } catch (ExecutionException e) {
+      Throwable cause = e.getCause();
+      if (cause instanceof RuntimeException re) {
+        throw re;
+      }
+      throw new IllegalStateException("SQLite write failed: " + cause.getMessage(), cause);
+    }
+  }
+
+  public <T> T read(ReadOp<T> op) {
+    Connection c;
+    try {
+      c = readers.take();
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new IllegalStateException("interrupted waiting for a read connection", e);
+    }
+    try {
+      return op.apply(c);
+    } catch (SQLException e) {
+      throw new IllegalStateException("SQLite read failed: " + e.getMessage(), e);
+    } finally {
+      readers.add(c);
+    }
+  }
+
+  private void writeLoop() {
+    List<Pending> batch = new ArrayList<>();
+    while (!closed || !queue.isEmpty()) {
+      try {
+        Pending first = queue.poll(200, TimeUnit.MILLISECONDS);
+        if (first == null) {
+          continue;
+        }
+        batch.add(first);
+        queue.drainTo(batch, MAX_GROUP - 1);
+        runBatch(batch);
+      } catch (InterruptedException e) {
+        if (closed) {
+          break;
+        }
+      } catch (Throwable t) {
+        log.error("SQLite writer failed a group of {} writes", batch.size(), t);
+        for (Pending p : batch) {
+          p.result.completeExceptionally(t);
+        }
+      } finally {
+        batch.clear();
+      }
+    }
+  }
+
+  private void runBatch(List<Pending> batch) throws SQLException {
+    Object[] results = new Object[batch.size()];
+    Throwable[] errors = new Throwable[batch.size()];
+    try (Statement s = writer.createStatement()) {
+      for (int i = 0; i < batch.size(); i++) {
+        s.execute("SAVEPOINT w");
+        try {
+          results[i] = batch.get(i).op.apply(writer);
+          s.execute("RELEASE w");
+        } catch (Throwable t) {
+          errors[i] = t;
+          s.execute("ROLLBACK TO w");
+          s.execute("RELEASE w");
+        }
+      }
+    }
+    try {
+      writer.commit();
+    } catch (SQLException e) {
+      writer.rollback();
+      throw e;
+    }
+    for (int i = 0; i < batch.size(); i++) {
+      if (errors[i] != null) {
+        batch.get(i).result.completeExceptionally(errors[i]);
+      } else {
+        batch.get(i).result.complete(results[i]);
+      }
+    }
+  }
+
+  @Override
+  public void close() {
+    if (closed) {
+      return;
+    }
+    closed = true;
+    try {
+      writerThread.join(5000);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    }
+    closeQuietly(writer);
+    for (Connection c : readers) {
+      closeQuietly(c);
+    }
+  }
+
+  private static void closeQuietly(Connection c) {
+    try {
+      c.close();
+    } catch (SQLException e) {
+      log.warn("closing SQLite connection failed", e);
+    }
+  }
+}
