@@ -1,6 +1,8 @@
 package io.stratus.cell.visibility.sqlite;
 
 import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.Collections;
 import java.util.List;
 
 /**
@@ -10,11 +12,11 @@ import java.util.List;
  */
 record Sql(String text, List<Object> params) {
   Sql {
-    params = List.copyOf(params);
+    params = Collections.unmodifiableList(new ArrayList<>(params)); // List.copyOf rejects null binds
   }
 
   static Sql of(String text, Object... params) {
-    return new Sql(text, List.of(params));
+    return new Sql(text, Arrays.asList(params));
   }
 
   /** Mutable builder; {@link #bind} writes a placeholder and records the value. */
