@@ -54,7 +54,11 @@ public final class QueryValues {
     boolean number = tokenType == Type.NUMBER;
     if (f.name().equals("ExecutionStatus")) {
       Optional<WorkflowExecutionStatus> s =
-          string ? parseStatus(text) : integer(text).map(n -> WorkflowExecutionStatus.forNumber(n.intValue()));
+          string
+              ? parseStatus(text)
+              : integer(text)
+                  .filter(n -> n >= 0 && n <= Integer.MAX_VALUE) // no silent int truncation
+                  .map(n -> WorkflowExecutionStatus.forNumber(n.intValue()));
       return s.filter(STATUS_BY_NAME::containsValue).map(v -> (long) v.getNumber());
     }
     if (f.name().equals("ExecutionDuration")) {

@@ -241,6 +241,7 @@ class QueryParserTest {
     assertInvalid("StartTime > 'yesterday'", "invalid value 'yesterday' for Datetime search attribute 'StartTime'");
     assertInvalid("ExecutionStatus = 'Sleeping'", "invalid value 'Sleeping'", "'ExecutionStatus'");
     assertInvalid("ExecutionStatus = 99", "invalid value '99'");
+    assertInvalid("ExecutionStatus = 4294967297", "invalid value '4294967297'"); // would truncate to 1
     assertInvalid("ExecutionDuration > 'soon'", "invalid value 'soon'", "'ExecutionDuration'");
     assertInvalid("WorkflowId = Foo", "expected a value for search attribute 'WorkflowId'", "near 'Foo'");
     assertInvalid("WorkflowId = NULL", "expected a value");
