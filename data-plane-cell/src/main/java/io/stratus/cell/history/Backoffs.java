@@ -14,7 +14,7 @@ import java.time.ZonedDateTime;
 import java.util.Optional;
 
 /** Retry-policy defaults and backoff arithmetic, and cron schedules (ENGINE.md §3.4, §3.11). */
-final class Backoffs {
+public final class Backoffs {
   private static final CronParser CRON =
       new CronParser(CronDefinitionBuilder.instanceDefinitionFor(CronType.UNIX));
 
@@ -46,7 +46,7 @@ final class Backoffs {
     return b.build();
   }
 
-  static void validate(RetryPolicy p, String what) {
+  public static void validate(RetryPolicy p, String what) {
     if (p == null) {
       return;
     }
@@ -136,7 +136,7 @@ final class Backoffs {
     };
   }
 
-  static void validateCron(String cron) {
+  public static void validateCron(String cron) {
     if (cron == null || cron.isEmpty()) {
       return;
     }

@@ -30,7 +30,8 @@ final class Events {
       ms.wft = null;
     }
     HistoryEvent.Builder b = tx.addEvent(type);
-    WorkflowTasks.schedule(tx);
+    // Scheduled at commit, after every event of this change (e.g. activity Started + Completed).
+    tx.scheduleWorkflowTask = true;
     return b;
   }
 

@@ -347,6 +347,9 @@ public final class HistoryEngine implements io.stratus.cell.rpc.TaskStarter {
   }
 
   private void commit(WorkflowContext ctx, Tx tx) {
+    if (tx.scheduleWorkflowTask) {
+      WorkflowTasks.schedule(tx);
+    }
     if (!tx.dirty) {
       return;
     }

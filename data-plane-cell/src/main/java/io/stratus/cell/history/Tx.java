@@ -27,6 +27,8 @@ final class Tx {
   NewRun newRun;
   /** True when the current-run row must be rewritten (status change). */
   boolean currentRowChanged;
+  /** A workflow task must exist after this change (scheduled at commit, after all events). */
+  boolean scheduleWorkflowTask;
   /** Set when only in-memory changes were made; nothing is written. */
   boolean dirty;
 

@@ -1,31 +1,123 @@
 package io.stratus.cell.server;
 
+import io.grpc.Server;
+import io.grpc.ServerInterceptors;
+import io.grpc.netty.shaded.io.grpc.netty.NettyServerBuilder;
+import io.grpc.protobuf.services.HealthStatusManager;
+import io.stratus.cell.frontend.OperatorServiceHandler;
+import io.stratus.cell.frontend.RequestSizeInterceptor;
+import io.stratus.cell.frontend.WorkflowServiceHandler;
+import io.stratus.cell.history.HistoryEngine;
+import io.stratus.cell.matching.MatchingEngine;
+import io.stratus.cell.namespace.NamespaceRegistry;
+import io.stratus.cell.persistence.sqlite.SqliteDatabase;
+import io.stratus.cell.persistence.sqlite.SqliteExecutionStore;
+import io.stratus.cell.persistence.sqlite.SqliteNamespaceStore;
+import io.stratus.cell.visibility.SearchAttributeCatalog;
+import io.stratus.cell.visibility.SearchAttributesCodec;
+import io.stratus.cell.visibility.sqlite.SqliteVisibilityStore;
+import io.temporal.api.enums.v1.IndexedValueType;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.net.InetSocketAddress;
+import java.time.InstantSource;
+import java.util.Map;
+import java.util.UUID;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.TimeUnit;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
 /**
- * A running cell: frontend, history and matching roles in one JVM over one SQLite file. Start with
- * {@link #start(CellConfig)}; {@link #close()} stops every thread it started.
+ * A running cell: frontend, history and matching roles in one JVM over one SQLite file. This class
+ * is the only place the roles and the backends meet (the cell's wiring, like Temporal's fx.go).
+ * Start with {@link #start(CellConfig)}; {@link #close()} stops every thread it started.
  */
 public final class CellServer implements AutoCloseable {
+  private static final Logger log = LoggerFactory.getLogger(CellServer.class);
+
   private final CellConfig config;
-  private int port;
+  private final SqliteDatabase db;
+  private final SqliteVisibilityStore visibility;
+  private final HistoryEngine history;
+  private final Server server;
+  private final ExecutorService rpcThreads;
+  private final HealthStatusManager health = new HealthStatusManager();
 
   private CellServer(CellConfig config) {
     this.config = config;
+    InstantSource clock = InstantSource.system();
+    db = new SqliteDatabase(config.dbFile());
+    SqliteExecutionStore executions = new SqliteExecutionStore(db);
+    NamespaceRegistry namespaces = new NamespaceRegistry(new SqliteNamespaceStore(db));
+    for (String ns : config.namespaces()) {
+      namespaces.ensure(
+          ns, ns.equals("default") ? SearchAttributeCatalog.DEFAULT_NAMESPACE_CUSTOM : Map.<String, IndexedValueType>of());
+    }
+    visibility =
+        new SqliteVisibilityStore(
+            config.dbFile(),
+            nsId -> namespaces.byId(nsId).map(e -> e.customSearchAttributes()).orElse(Map.of()));
+    MatchingEngine matching = new MatchingEngine(clock);
+    history =
+        new HistoryEngine(
+            executions,
+            visibility,
+            matching,
+            namespaces,
+            clock,
+            config.shardCount(),
+            config.cellName(),
+            "host-" + UUID.randomUUID());
+    history.setSearchAttributeValidator(
+        (nsId, sa) ->
+            SearchAttributesCodec.validate(
+                sa, namespaces.byId(nsId).map(e -> e.customSearchAttributes()).orElse(Map.of())));
+    matching.setTaskStarter(history);
+    history.start();
+
+    rpcThreads = Executors.newVirtualThreadPerTaskExecutor();
+    WorkflowServiceHandler frontend =
+        new WorkflowServiceHandler(history, matching, namespaces, visibility, config.cellName(), config.shardCount());
+    RequestSizeInterceptor sizes = new RequestSizeInterceptor();
+    server =
+        NettyServerBuilder.forAddress(new InetSocketAddress(config.ip(), config.port()))
+            .executor(rpcThreads)
+            .maxInboundMessageSize(128 * 1024 * 1024)
+            .permitKeepAliveWithoutCalls(true)
+            .permitKeepAliveTime(10, TimeUnit.SECONDS)
+            .addService(ServerInterceptors.intercept(frontend, sizes))
+            .addService(ServerInterceptors.intercept(new OperatorServiceHandler(namespaces), sizes))
+            .addService(health.getHealthService())
+            .build();
+    try {
+      server.start();
+    } catch (IOException e) {
+      history.stop();
+      db.close();
+      throw new UncheckedIOException(
+          "cannot listen on " + config.ip() + ":" + config.port() + " (is another process using the port?)", e);
+    }
+    health.setStatus("", io.grpc.health.v1.HealthCheckResponse.ServingStatus.SERVING);
+    health.setStatus(
+        "temporal.api.workflowservice.v1.WorkflowService",
+        io.grpc.health.v1.HealthCheckResponse.ServingStatus.SERVING);
+    log.info("cell {} serving on {}:{} (db {})", config.cellName(), config.ip(), port(), config.dbFile());
   }
 
   public static CellServer start(CellConfig config) {
-    CellServer server = new CellServer(config);
-    server.port = config.port();
-    return server;
+    return new CellServer(config);
   }
 
   /** The frontend's bound port (the real one when the config asked for 0). */
   public int port() {
-    return port;
+    return server.getPort();
   }
 
   /** host:port for WorkflowServiceStubsOptions.setTarget. */
   public String target() {
-    return config.ip() + ":" + port;
+    return config.ip() + ":" + port();
   }
 
   public CellConfig config() {
@@ -33,5 +125,17 @@ public final class CellServer implements AutoCloseable {
   }
 
   @Override
-  public void close() {}
+  public void close() {
+    health.enterTerminalState();
+    server.shutdownNow();
+    try {
+      server.awaitTermination(5, TimeUnit.SECONDS);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    }
+    history.stop();
+    rpcThreads.shutdownNow();
+    visibility.close();
+    db.close();
+  }
 }
