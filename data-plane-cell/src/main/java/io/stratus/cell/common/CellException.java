@@ -19,6 +19,7 @@ public final class CellException extends RuntimeException {
     UNIMPLEMENTED(false),
     DEADLINE_EXCEEDED(true),
     CANCELLED(false),
+    ABORTED(false),
     INTERNAL(false);
 
     private final boolean retryable;

@@ -22,6 +22,7 @@ final class ErrorMapper {
       case UNIMPLEMENTED -> Status.Code.UNIMPLEMENTED;
       case DEADLINE_EXCEEDED -> Status.Code.DEADLINE_EXCEEDED;
       case CANCELLED -> Status.Code.CANCELLED;
+      case ABORTED -> Status.Code.ABORTED;
       case INTERNAL -> Status.Code.INTERNAL;
     };
   }

@@ -156,8 +156,8 @@ public final class WorkflowServiceHandler extends WorkflowServiceGrpc.WorkflowSe
                 .setCapabilities(
                     NamespaceInfo.Capabilities.newBuilder()
                         .setEagerWorkflowStart(false)
-                        .setSyncUpdate(false)
-                        .setAsyncUpdate(false)))
+                        .setSyncUpdate(true)
+                        .setAsyncUpdate(true)))
         .setConfig(
             NamespaceConfig.newBuilder()
                 .setWorkflowExecutionRetentionTtl(com.google.protobuf.Duration.newBuilder().setSeconds(r.retentionMillis / 1000)))
@@ -403,6 +403,56 @@ public final class WorkflowServiceHandler extends WorkflowServiceGrpc.WorkflowSe
       history.resetStickyTaskQueue(ns(r.getNamespace()), r.getExecution());
       return ResetStickyTaskQueueResponse.getDefaultInstance();
     });
+  }
+
+  // ---------------- updates ----------------
+
+  private void validateUpdate(UpdateWorkflowExecutionRequest r) {
+    checkId("WorkflowId", r.getWorkflowExecution().getWorkflowId());
+    if (!r.hasRequest() || r.getRequest().getInput().getName().isEmpty()) {
+      throw CellException.invalidArgument("Update name is not set on request.");
+    }
+    if (r.getRequest().getMeta().getUpdateId().length() > Limits.MAX_ID_LENGTH) {
+      throw CellException.invalidArgument("UpdateId exceeds length limit.");
+    }
+    checkBlob("Update input", r.getRequest().getInput().hasArgs() ? r.getRequest().getInput().getArgs() : null);
+  }
+
+  @Override
+  public void updateWorkflowExecution(UpdateWorkflowExecutionRequest r, StreamObserver<UpdateWorkflowExecutionResponse> o) {
+    call(o, () -> {
+      NamespaceEntry ns = ns(r.getNamespace());
+      validateUpdate(r);
+      return history.updateWorkflowExecution(ns, r, deadline());
+    });
+  }
+
+  @Override
+  public void pollWorkflowExecutionUpdate(PollWorkflowExecutionUpdateRequest r,
+      StreamObserver<PollWorkflowExecutionUpdateResponse> o) {
+    call(o, () -> {
+      NamespaceEntry ns = ns(r.getNamespace());
+      checkId("WorkflowId", r.getUpdateRef().getWorkflowExecution().getWorkflowId());
+      checkId("UpdateId", r.getUpdateRef().getUpdateId());
+      return history.pollWorkflowExecutionUpdate(ns, r, deadline());
+    });
+  }
+
+  @Override
+  public void executeMultiOperation(ExecuteMultiOperationRequest r, StreamObserver<ExecuteMultiOperationResponse> o) {
+    call(o, () -> new MultiOperation(this, history).execute(r, deadline()));
+  }
+
+  /** Start validation shared with {@link MultiOperation}. */
+  StartWorkflowExecutionRequest validatedStart(NamespaceEntry ns, StartWorkflowExecutionRequest r) {
+    validateStart(ns, r.getWorkflowId(), r.getWorkflowType().getName(), r.getTaskQueue().getName(),
+        r.hasInput() ? r.getInput() : null, r.getRequestId(), r.hasRetryPolicy() ? r.getRetryPolicy() : null,
+        r.getCronSchedule(), r.hasWorkflowStartDelay(), r.hasMemo() ? r.getMemo() : null);
+    return r.hasSearchAttributes() ? r.toBuilder().setSearchAttributes(validateSa(ns, r.getSearchAttributes())).build() : r;
+  }
+
+  void validatedUpdate(UpdateWorkflowExecutionRequest r) {
+    validateUpdate(r);
   }
 
   // ---------------- tasks ----------------

@@ -54,6 +54,7 @@ public final class HistoryEngine implements io.stratus.cell.rpc.TaskStarter {
   final HistoryReader reader;
   final QueryService queries;
   final Describer describer;
+  final UpdateService updates;
   volatile SearchAttributesSupport.Validator searchAttributeValidator = (ns, sa) -> {};
 
   public HistoryEngine(
@@ -83,6 +84,7 @@ public final class HistoryEngine implements io.stratus.cell.rpc.TaskStarter {
     this.reader = new HistoryReader(this);
     this.queries = new QueryService(this);
     this.describer = new Describer(this);
+    this.updates = new UpdateService(this);
     this.queues = new QueueProcessor(this);
   }
 
@@ -132,6 +134,16 @@ public final class HistoryEngine implements io.stratus.cell.rpc.TaskStarter {
   public io.temporal.api.workflowservice.v1.QueryWorkflowResponse query(
       NamespaceEntry ns, io.temporal.api.workflowservice.v1.QueryWorkflowRequest r, long deadline) {
     return queries.query(ns.id(), r, deadline);
+  }
+
+  public io.temporal.api.workflowservice.v1.UpdateWorkflowExecutionResponse updateWorkflowExecution(
+      NamespaceEntry ns, io.temporal.api.workflowservice.v1.UpdateWorkflowExecutionRequest r, long deadline) {
+    return updates.update(ns, r, deadline);
+  }
+
+  public io.temporal.api.workflowservice.v1.PollWorkflowExecutionUpdateResponse pollWorkflowExecutionUpdate(
+      NamespaceEntry ns, io.temporal.api.workflowservice.v1.PollWorkflowExecutionUpdateRequest r, long deadline) {
+    return updates.poll(ns, r, deadline);
   }
 
   public void respondQueryTaskCompleted(io.temporal.api.workflowservice.v1.RespondQueryTaskCompletedRequest r) {

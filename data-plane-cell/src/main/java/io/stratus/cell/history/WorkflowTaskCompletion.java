@@ -66,8 +66,9 @@ final class WorkflowTaskCompletion {
     } catch (CommandRejected r) {
       engine.update(
           token.key(),
-          tx -> {
+          (tx, ctx) -> {
             check(tx.ms, token);
+            Updates.onTaskFailed(ctx);
             Failure f =
                 Failure.newBuilder()
                     .setMessage(r.getMessage())

@@ -333,7 +333,7 @@ final class WorkflowTasks {
   boolean timeout(HistoryTask t) {
     engine.update(
         t.key(),
-        tx -> {
+        (tx, ctx) -> {
           MutableState ms = tx.ms;
           WorkflowTaskInfo w = ms.wft;
           if (!ms.isRunning() || w == null || w.scheduledEventId != t.eventId || w.stamp != t.stamp) {
@@ -361,6 +361,7 @@ final class WorkflowTasks {
             return null;
           }
           fail(tx, WorkflowTaskFailedCause.WORKFLOW_TASK_FAILED_CAUSE_UNSPECIFIED, null, null, true);
+          Updates.onTaskFailed(ctx);
           return null;
         });
     return true;
