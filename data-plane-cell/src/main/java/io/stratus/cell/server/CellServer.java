@@ -57,7 +57,7 @@ public final class CellServer implements AutoCloseable {
     }
     visibility =
         new SqliteVisibilityStore(
-            config.dbFile(),
+            db,
             nsId -> namespaces.byId(nsId).map(e -> e.customSearchAttributes()).orElse(Map.of()));
     MatchingEngine matching = new MatchingEngine(clock);
     history =

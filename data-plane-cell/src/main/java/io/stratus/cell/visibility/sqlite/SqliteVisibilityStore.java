@@ -14,6 +14,7 @@ import io.temporal.api.common.v1.SearchAttributes;
 import io.temporal.api.enums.v1.IndexedValueType;
 import io.temporal.api.enums.v1.WorkflowExecutionStatus;
 import java.nio.file.Path;
+import io.stratus.cell.persistence.sqlite.SqliteDatabase;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
@@ -49,7 +50,8 @@ public final class SqliteVisibilityStore implements VisibilityStore {
           + " v.root_run_id, v.memo, v.search_attributes, v.version";
   private static final int RECORD_COLUMN_COUNT = 19;
 
-  private final Connection conn;
+  private final SqliteDatabase db;
+  private final boolean ownsDatabase;
   private final Function<String, Map<String, IndexedValueType>> customTypesByNamespaceId;
 
   /** Store whose index types come from built-in types and the payloads' {@code type} metadata. */
@@ -63,21 +65,40 @@ public final class SqliteVisibilityStore implements VisibilityStore {
    */
   public SqliteVisibilityStore(
       Path dbFile, Function<String, Map<String, IndexedValueType>> customTypesByNamespaceId) {
+    this(new SqliteDatabase(dbFile), true, customTypesByNamespaceId);
+  }
+
+  /**
+   * Store sharing the cell's database: its writes join the cell's group commits instead of
+   * competing for SQLite's write lock from a second connection.
+   */
+  public SqliteVisibilityStore(
+      SqliteDatabase db, Function<String, Map<String, IndexedValueType>> customTypesByNamespaceId) {
+    this(db, false, customTypesByNamespaceId);
+  }
+
+  private SqliteVisibilityStore(
+      SqliteDatabase db, boolean ownsDatabase, Function<String, Map<String, IndexedValueType>> customTypesByNamespaceId) {
+    this.db = db;
+    this.ownsDatabase = ownsDatabase;
     this.customTypesByNamespaceId = customTypesByNamespaceId;
-    SQLiteConfig config = new SQLiteConfig();
-    config.setJournalMode(SQLiteConfig.JournalMode.WAL);
-    config.setBusyTimeout(10_000);
-    config.setSynchronous(SQLiteConfig.SynchronousMode.NORMAL);
-    try {
-      this.conn = config.createConnection("jdbc:sqlite:" + dbFile.toAbsolutePath());
-      VisibilitySchema.create(conn);
-    } catch (SQLException e) {
-      throw CellException.unavailable("visibility store unavailable: " + e.getMessage());
-    }
+    db.write(
+        c -> {
+          VisibilitySchema.create(c);
+          return null;
+        });
   }
 
   @Override
-  public synchronized void upsert(VisibilityRecord r) {
+  public void upsert(VisibilityRecord r) {
+    db.write(
+        c -> {
+          upsert(c, r);
+          return null;
+        });
+  }
+
+  private void upsert(Connection conn, VisibilityRecord r) {
     Long close = r.closeTime() == null ? null : ValueParsing.toNanos(r.closeTime());
     Long duration =
         close == null ? null : Math.max(0L, close - ValueParsing.toNanos(r.executionTime()));
@@ -133,7 +154,15 @@ public final class SqliteVisibilityStore implements VisibilityStore {
   }
 
   @Override
-  public synchronized void delete(String namespaceId, String runId, long version) {
+  public void delete(String namespaceId, String runId, long version) {
+    db.write(
+        c -> {
+          delete(c, namespaceId, runId, version);
+          return null;
+        });
+  }
+
+  private static void delete(Connection conn, String namespaceId, String runId, long version) {
     // A delete at the same version as the stored write still wins: it is the later intent.
     String sql =
         "INSERT INTO visibility_executions (namespace_id, run_id, version, deleted) VALUES (?,?,?,1)"
@@ -152,7 +181,11 @@ public final class SqliteVisibilityStore implements VisibilityStore {
   }
 
   @Override
-  public synchronized Optional<VisibilityRecord> get(String namespaceId, String runId) {
+  public Optional<VisibilityRecord> get(String namespaceId, String runId) {
+    return db.read(c -> get(c, namespaceId, runId));
+  }
+
+  private Optional<VisibilityRecord> get(Connection conn, String namespaceId, String runId) {
     String sql =
         "SELECT " + RECORD_COLUMNS + " FROM visibility_executions v"
             + " WHERE v.namespace_id = ? AND v.run_id = ? AND v.deleted = 0";
@@ -168,7 +201,17 @@ public final class SqliteVisibilityStore implements VisibilityStore {
   }
 
   @Override
-  public synchronized Page list(
+  public Page list(
+      String namespaceId,
+      String query,
+      Map<String, IndexedValueType> customTypes,
+      int pageSize,
+      ByteString nextPageToken) {
+    return db.read(c -> list(c, namespaceId, query, customTypes, pageSize, nextPageToken));
+  }
+
+  private Page list(
+      Connection conn,
       String namespaceId,
       String query,
       Map<String, IndexedValueType> customTypes,
@@ -197,7 +240,7 @@ public final class SqliteVisibilityStore implements VisibilityStore {
     List<VisibilityRecord> records = new ArrayList<>();
     List<Object> lastSort = null;
     boolean more = false;
-    try (PreparedStatement ps = prepare(b.build()); ResultSet rs = ps.executeQuery()) {
+    try (PreparedStatement ps = prepare(conn, b.build()); ResultSet rs = ps.executeQuery()) {
       while (rs.next()) {
         if (records.size() == size) {
           more = true;
@@ -217,14 +260,18 @@ public final class SqliteVisibilityStore implements VisibilityStore {
   }
 
   @Override
-  public synchronized CountResult count(
-      String namespaceId, String query, Map<String, IndexedValueType> customTypes) {
+  public CountResult count(String namespaceId, String query, Map<String, IndexedValueType> customTypes) {
+    return db.read(c -> count(c, namespaceId, query, customTypes));
+  }
+
+  private CountResult count(
+      Connection conn, String namespaceId, String query, Map<String, IndexedValueType> customTypes) {
     ParsedQuery q = QueryParser.parse(query, customTypes, QueryParser.Mode.COUNT);
     Sql where = filter(namespaceId, q);
     try {
       if (!q.groupByStatus()) {
         Sql sql = new Sql.Builder().append("SELECT count(*) FROM visibility_executions v WHERE ").append(where).build();
-        try (PreparedStatement ps = prepare(sql); ResultSet rs = ps.executeQuery()) {
+        try (PreparedStatement ps = prepare(conn, sql); ResultSet rs = ps.executeQuery()) {
           rs.next();
           return new CountResult(rs.getLong(1), List.of());
         }
@@ -237,7 +284,7 @@ public final class SqliteVisibilityStore implements VisibilityStore {
               .build();
       List<Group> groups = new ArrayList<>();
       long total = 0;
-      try (PreparedStatement ps = prepare(sql); ResultSet rs = ps.executeQuery()) {
+      try (PreparedStatement ps = prepare(conn, sql); ResultSet rs = ps.executeQuery()) {
         while (rs.next()) {
           String name = QueryValues.statusName(WorkflowExecutionStatus.forNumber(rs.getInt(1)));
           groups.add(new Group(name, rs.getLong(2)));
@@ -251,11 +298,9 @@ public final class SqliteVisibilityStore implements VisibilityStore {
   }
 
   @Override
-  public synchronized void close() {
-    try {
-      conn.close();
-    } catch (SQLException e) {
-      // Closing is best effort; nothing useful to do with the failure.
+  public void close() {
+    if (ownsDatabase) {
+      db.close();
     }
   }
 
@@ -274,7 +319,7 @@ public final class SqliteVisibilityStore implements VisibilityStore {
     return b.build();
   }
 
-  private PreparedStatement prepare(Sql sql) throws SQLException {
+  private static PreparedStatement prepare(Connection conn, Sql sql) throws SQLException {
     PreparedStatement ps = conn.prepareStatement(sql.text());
     for (int i = 0; i < sql.params().size(); i++) {
       ps.setObject(i + 1, sql.params().get(i));
