@@ -229,7 +229,7 @@ public final class CellBenchmark {
           results.add(
               workload.run(server.name, server.target, () -> ProcessCpu.cpuNanos(server.pid())));
         } catch (RuntimeException e) {
-          problems.add(server.name + ": " + e.getMessage());
+          problems.add(server.name + ": " + e.getMessage().lines().findFirst().orElse(""));
           out.printf("[%s] not measured: %s%n", server.name, e.getMessage());
         }
       }

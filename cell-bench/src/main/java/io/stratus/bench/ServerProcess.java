@@ -83,7 +83,7 @@ final class ServerProcess implements AutoCloseable {
               .getSystemInfo(GetSystemInfoRequest.getDefaultInstance());
           return;
         } catch (StatusRuntimeException e) {
-          lastError = e.getStatus().toString();
+          lastError = e.getStatus().getCode() + " " + e.getStatus().getDescription();
         }
         Thread.sleep(250);
       }
