@@ -1,0 +1,349 @@
+package io.stratus.bench;
+
+import java.io.File;
+import java.io.IOException;
+import java.io.PrintStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.List;
+import java.util.Locale;
+import java.util.OptionalLong;
+import java.util.function.Supplier;
+import java.util.stream.Stream;
+
+/**
+ * Compares a Stratus cell with the Temporal SDK's test server on the same workload.
+ *
+ * <pre>
+ * ./stratus bench [--workflows 200] [--activities 1] [--concurrency 20] [--warmup 10]
+ *                 [--target host:port [--pid PID]] [--namespace default]
+ * </pre>
+ *
+ * <p>Without {@code --target} both servers run as child processes on free loopback ports and are
+ * stopped at the end, whatever happens. With {@code --target} only that server is measured; its
+ * CPU time per action is reported only when {@code --pid} names its process.
+ */
+public final class CellBenchmark {
+  static final String USAGE =
+      """
+      Usage: stratus bench [flags]
+
+      Runs N workflows (each calling K activities one after another) against a Stratus cell and
+      against the Temporal SDK's test server, and compares throughput, latency and server CPU.
+
+      Flags:
+        --workflows N      workflows measured per server (default 200)
+        --activities K     activities per workflow (default 1)
+        --concurrency C    workflows in flight at once (default 20)
+        --warmup W         workflows run before measuring (default 10)
+        --target HOST:PORT measure only the server already running there
+        --pid PID          with --target: the server's process id, to report CPU per action
+        --namespace NS     namespace to run in (default "default")
+        -h, --help         show this help
+      """;
+
+  record Options(
+      int workflows,
+      int activities,
+      int concurrency,
+      int warmup,
+      String target,
+      Long pid,
+      String namespace) {}
+
+  private CellBenchmark() {}
+
+  public static void main(String[] args) throws Exception {
+    Options options;
+    try {
+      options = parse(args);
+    } catch (IllegalArgumentException e) {
+      System.err.println("error: " + e.getMessage());
+      System.err.println();
+      System.err.print(USAGE);
+      System.exit(2);
+      return;
+    }
+    if (options == null) {
+      System.out.print(USAGE);
+      return;
+    }
+    int code = new CellBenchmark().run(options, System.out);
+    System.exit(code);
+  }
+
+  static Options parse(String... args) {
+    int workflows = 200;
+    int activities = 1;
+    int concurrency = 20;
+    int warmup = 10;
+    String target = null;
+    Long pid = null;
+    String namespace = "default";
+    for (int i = 0; i < args.length; i++) {
+      String flag = args[i];
+      if (flag.equals("-h") || flag.equals("--help")) {
+        return null;
+      }
+      String value;
+      int eq = flag.indexOf('=');
+      if (flag.startsWith("--") && eq > 0) {
+        value = flag.substring(eq + 1);
+        flag = flag.substring(0, eq);
+      } else if (i + 1 < args.length) {
+        value = args[++i];
+      } else {
+        throw new IllegalArgumentException(flag + " needs a value");
+      }
+      switch (flag) {
+        case "--workflows" -> workflows = positive(flag, value, 1);
+        case "--activities" -> activities = positive(flag, value, 0);
+        case "--concurrency" -> concurrency = positive(flag, value, 1);
+        case "--warmup" -> warmup = positive(flag, value, 0);
+        case "--target" -> {
+          if (!value.matches("[^\\s:]+:\\d{1,5}")) {
+            throw new IllegalArgumentException("--target must be host:port, got '" + value + "'");
+          }
+          target = value;
+        }
+        case "--pid" -> pid = (long) positive(flag, value, 1);
+        case "--namespace" -> namespace = value;
+        default -> throw new IllegalArgumentException("unknown flag '" + flag + "'");
+      }
+    }
+    if (pid != null && target == null) {
+      throw new IllegalArgumentException("--pid only makes sense with --target");
+    }
+    return new Options(workflows, activities, concurrency, warmup, target, pid, namespace);
+  }
+
+  private static int positive(String flag, String value, int min) {
+    try {
+      int n = Integer.parseInt(value);
+      if (n < min) {
+        throw new IllegalArgumentException(flag + " must be at least " + min + ", got " + n);
+      }
+      return n;
+    } catch (NumberFormatException e) {
+      throw new IllegalArgumentException(flag + " needs a number, got '" + value + "'");
+    }
+  }
+
+  int run(Options options, PrintStream out) throws Exception {
+    Workload workload =
+        new Workload(
+            new Workload.Settings(
+                options.workflows(),
+                options.activities(),
+                options.concurrency(),
+                options.warmup(),
+                options.namespace()),
+            out);
+    out.printf(
+        "Stratus cell benchmark: %d workflows x %d activities, concurrency %d, warm-up %d%n",
+        options.workflows(), options.activities(), options.concurrency(), options.warmup());
+    if (options.target() != null) {
+      return runAgainstTarget(options, workload, out);
+    }
+    return runBoth(workload, out);
+  }
+
+  private int runAgainstTarget(Options options, Workload workload, PrintStream out)
+      throws Exception {
+    ServerProcess.awaitReady(options.target(), Duration.ofSeconds(30), null);
+    Supplier<OptionalLong> cpu =
+        options.pid() == null ? OptionalLong::empty : () -> ProcessCpu.cpuNanos(options.pid());
+    Workload.Result result = workload.run(options.target(), options.target(), cpu);
+    Report.print(out, List.of(result));
+    return result.failed() == 0 && result.completed() > 0 ? 0 : 1;
+  }
+
+  private int runBoth(Workload workload, PrintStream out) throws Exception {
+    Path home = Path.of(System.getProperty("stratus.home", ".")).toAbsolutePath().normalize();
+    Path cellClasses = home.resolve("data-plane-cell/target/classes");
+    Path cellLib = home.resolve("data-plane-cell/target/lib");
+    Path benchLib = home.resolve("cell-bench/target/lib");
+    for (Path required : List.of(cellClasses, cellLib, benchLib)) {
+      if (!Files.isDirectory(required)) {
+        throw new IllegalStateException(
+            required
+                + " is missing: build first (./stratus bench builds on its own, or run"
+                + " 'mvn -DskipTests package' in "
+                + home
+                + ")");
+      }
+    }
+    String javaExe = Path.of(System.getProperty("java.home"), "bin", "java").toString();
+    Path work = Files.createTempDirectory("stratus-bench-");
+    List<ServerProcess> servers = new ArrayList<>();
+    Thread stopOnExit = new Thread(() -> servers.forEach(ServerProcess::close), "bench-stop-servers");
+    Runtime.getRuntime().addShutdownHook(stopOnExit);
+    boolean ok = false;
+    try {
+      int cellPort = ServerProcess.freeLoopbackPort();
+      servers.add(
+          ServerProcess.launch(
+              "cell",
+              cellPort,
+              List.of(
+                  javaExe,
+                  "-Xmx1g",
+                  "-cp",
+                  cellClasses + File.pathSeparator + cellLib.resolve("*"),
+                  "io.stratus.cell.server.Main",
+                  "cell",
+                  "start-dev",
+                  "--port",
+                  Integer.toString(cellPort),
+                  "--db-filename",
+                  work.resolve("cell.db").toString()),
+              work.resolve("cell.log")));
+      int testServerPort = ServerProcess.freeLoopbackPort();
+      servers.add(
+          ServerProcess.launch(
+              "test-server",
+              testServerPort,
+              List.of(
+                  javaExe,
+                  "-Xmx1g",
+                  "-cp",
+                  benchLib.resolve("*").toString(),
+                  "io.temporal.testserver.TestServer",
+                  Integer.toString(testServerPort)),
+              work.resolve("test-server.log")));
+      for (ServerProcess server : servers) {
+        out.printf(
+            "[%s] started as pid %d on %s, log %s%n",
+            server.name, server.pid(), server.target, server.log);
+      }
+
+      List<Workload.Result> results = new ArrayList<>();
+      List<String> problems = new ArrayList<>();
+      for (ServerProcess server : servers) {
+        try {
+          server.awaitReady(Duration.ofSeconds(60));
+          out.printf("[%s] answering on %s%n", server.name, server.target);
+          results.add(
+              workload.run(server.name, server.target, () -> ProcessCpu.cpuNanos(server.pid())));
+        } catch (RuntimeException e) {
+          problems.add(server.name + ": " + e.getMessage().lines().findFirst().orElse(""));
+          out.printf("[%s] not measured: %s%n", server.name, e.getMessage());
+        }
+      }
+      Report.print(out, results);
+      problems.forEach(p -> out.println("problem: " + p));
+      ok =
+          problems.isEmpty()
+              && results.stream().allMatch(r -> r.failed() == 0 && r.completed() > 0);
+      return ok ? 0 : 1;
+    } finally {
+      for (ServerProcess server : servers) {
+        server.close();
+      }
+      Runtime.getRuntime().removeShutdownHook(stopOnExit);
+      if (ok) {
+        deleteRecursively(work);
+      } else {
+        out.println("server logs kept in " + work);
+      }
+    }
+  }
+
+  private static void deleteRecursively(Path dir) {
+    try (Stream<Path> paths = Files.walk(dir)) {
+      paths.sorted(Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
+    } catch (IOException e) {
+      // a temp directory left behind is harmless
+    }
+  }
+
+  /** The results table, one column per server, and the cell/test-server ratios when both ran. */
+  static final class Report {
+    private Report() {}
+
+    static void print(PrintStream out, List<Workload.Result> results) {
+      if (results.isEmpty()) {
+        out.println("no results");
+        return;
+      }
+      Workload.Result cell = find(results, "cell");
+      Workload.Result testServer = find(results, "test-server");
+      boolean ratios = cell != null && testServer != null;
+      StringBuilder header = new StringBuilder(String.format(Locale.ROOT, "%-26s", ""));
+      for (Workload.Result r : results) {
+        header.append(String.format(Locale.ROOT, "%16s", r.server()));
+      }
+      if (ratios) {
+        header.append(String.format(Locale.ROOT, "%18s", "cell/test-server"));
+      }
+      out.println();
+      out.println(header);
+      row(out, results, ratios, "workflows/s", Workload.Result::workflowsPerSecond, "%.1f");
+      row(out, results, ratios, "actions/s", Workload.Result::actionsPerSecond, "%.1f");
+      for (double p : new double[] {50, 95, 99}) {
+        row(
+            out,
+            results,
+            ratios,
+            String.format(Locale.ROOT, "start latency p%.0f (ms)", p),
+            r -> r.startLatency().percentileMillis(p),
+            "%.1f");
+      }
+      for (double p : new double[] {50, 95, 99}) {
+        row(
+            out,
+            results,
+            ratios,
+            String.format(Locale.ROOT, "workflow latency p%.0f (ms)", p),
+            r -> r.endToEndLatency().percentileMillis(p),
+            "%.1f");
+      }
+      row(out, results, ratios, "server CPU/action (ms)", Workload.Result::cpuMillisPerAction, "%.2f");
+      row(out, results, false, "completed workflows", r -> r.completed(), "%.0f");
+      row(out, results, false, "failed workflows", r -> r.failed(), "%.0f");
+      for (Workload.Result r : results) {
+        if (r.firstError() != null) {
+          out.printf("first error on %s: %s%n", r.server(), r.firstError());
+        }
+      }
+      out.println(
+          "actions counted as Temporal Cloud bills them: 1 workflow start + 1 per activity,"
+              + " completed workflows only; latencies are measured from the client.");
+    }
+
+    private static Workload.Result find(List<Workload.Result> results, String server) {
+      return results.stream().filter(r -> r.server().equals(server)).findFirst().orElse(null);
+    }
+
+    private static void row(
+        PrintStream out,
+        List<Workload.Result> results,
+        boolean ratio,
+        String label,
+        java.util.function.ToDoubleFunction<Workload.Result> metric,
+        String format) {
+      StringBuilder line = new StringBuilder(String.format(Locale.ROOT, "%-26s", label));
+      for (Workload.Result r : results) {
+        double v = metric.applyAsDouble(r);
+        line.append(
+            String.format(
+                Locale.ROOT, "%16s", Double.isNaN(v) ? "n/a" : String.format(Locale.ROOT, format, v)));
+      }
+      if (ratio) {
+        double c = metric.applyAsDouble(find(results, "cell"));
+        double t = metric.applyAsDouble(find(results, "test-server"));
+        line.append(
+            String.format(
+                Locale.ROOT,
+                "%18s",
+                Double.isNaN(c) || Double.isNaN(t) || t == 0
+                    ? "n/a"
+                    : String.format(Locale.ROOT, "%.2f", c / t)));
+      }
+      out.println(line);
+    }
+  }
+}
