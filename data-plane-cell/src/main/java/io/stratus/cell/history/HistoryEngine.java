@@ -264,6 +264,30 @@ public final class HistoryEngine implements io.stratus.cell.rpc.TaskStarter {
     return clock.millis();
   }
 
+  /** Most contexts kept in memory; idle ones beyond this are dropped (state reloads on demand). */
+  static final int MAX_CACHED_RUNS = 10_000;
+
+  /** Drops idle contexts when the cache is over its bound, closed runs first. */
+  void trimCache() {
+    if (cache.size() <= MAX_CACHED_RUNS) {
+      return;
+    }
+    int excess = cache.size() - MAX_CACHED_RUNS;
+    for (var it = cache.entrySet().iterator(); it.hasNext() && excess > 0; ) {
+      WorkflowContext c = it.next().getValue();
+      if (c.idle() && (c.state == null || !c.state.isRunning())) {
+        it.remove();
+        excess--;
+      }
+    }
+    for (var it = cache.entrySet().iterator(); it.hasNext() && excess > 0; ) {
+      if (it.next().getValue().idle()) {
+        it.remove();
+        excess--;
+      }
+    }
+  }
+
   WorkflowContext context(ExecutionKey key) {
     return cache.computeIfAbsent(key, k -> new WorkflowContext(k, shardFor(k.namespaceId(), k.workflowId())));
   }
@@ -371,7 +395,8 @@ public final class HistoryEngine implements io.stratus.cell.rpc.TaskStarter {
     }
     tx.toBuffer.clear();
     Shard shard = shard(ctx.shardId);
-    HistoryAppend append = historyAppend(shard, ms, tx.events);
+    List<HistoryEvent> built = new ArrayList<>(tx.events.size());
+    HistoryAppend append = historyAppend(shard, ms, tx.events, built);
     List<TaskRow> rows = taskRows(shard, tx.tasks);
     ms.info.stateTransitionCount++;
     CurrentRun current = tx.currentRowChanged ? currentRow(ms) : null;
@@ -395,9 +420,11 @@ public final class HistoryEngine implements io.stratus.cell.rpc.TaskStarter {
               tx.completedTasks,
               next));
     } catch (ConditionFailedException e) {
+      ctx.dropHistory();
       throw CellException.unavailable("state changed concurrently, retry: " + e.getMessage());
     }
     ctx.version = newVersion;
+    ctx.appendHistory(built);
     queues.enqueue(shard.id, tx.tasks);
     if (tx.newRun != null) {
       queues.enqueue(shard.id, tx.newRun.tasks());
@@ -467,13 +494,20 @@ public final class HistoryEngine implements io.stratus.cell.rpc.TaskStarter {
   }
 
   private HistoryAppend historyAppend(Shard shard, MutableState ms, List<HistoryEvent.Builder> events) {
+    return historyAppend(shard, ms, events, new ArrayList<>());
+  }
+
+  private HistoryAppend historyAppend(
+      Shard shard, MutableState ms, List<HistoryEvent.Builder> events, List<HistoryEvent> built) {
     if (events.isEmpty()) {
       return null;
     }
     long taskId = shard.nextTaskId();
     History.Builder batch = History.newBuilder();
     for (HistoryEvent.Builder e : events) {
-      batch.addEvents(e.setTaskId(taskId).build());
+      HistoryEvent event = e.setTaskId(taskId).build();
+      built.add(event);
+      batch.addEvents(event);
     }
     byte[] bytes = batch.build().toByteArray();
     ms.info.historySizeBytes += bytes.length;
@@ -493,8 +527,12 @@ public final class HistoryEngine implements io.stratus.cell.rpc.TaskStarter {
     return rows;
   }
 
-  /** Reads a run's events in [from, to). */
+  /** Reads a run's events in [from, to), from the run's cache when it has them. */
   List<HistoryEvent> readEvents(ExecutionKey key, long from, long to) {
+    return context(key).events(from, to, () -> readStoredEvents(key, 1, Long.MAX_VALUE));
+  }
+
+  private List<HistoryEvent> readStoredEvents(ExecutionKey key, long from, long to) {
     List<HistoryEvent> out = new ArrayList<>();
     for (byte[] batch : store.readHistory(key.namespaceId(), key.runId(), from, to)) {
       try {

@@ -51,6 +51,7 @@ final class QueueProcessor {
 
   void start() {
     scheduler.scheduleWithFixedDelay(this::flushDeletes, 100, 100, TimeUnit.MILLISECONDS);
+    scheduler.scheduleWithFixedDelay(engine::trimCache, 1, 1, TimeUnit.SECONDS);
   }
 
   void stop() {

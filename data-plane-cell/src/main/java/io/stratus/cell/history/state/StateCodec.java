@@ -45,6 +45,8 @@ public final class StateCodec {
     protos.addSerializer(Message.class, new MessageSerializer());
     ObjectMapper m = new CBORMapper();
     m.registerModule(protos);
+    // Generated accessors instead of reflection: state is encoded on every write.
+    m.registerModule(new com.fasterxml.jackson.module.blackbird.BlackbirdModule());
     m.setVisibility(PropertyAccessor.ALL, JsonAutoDetect.Visibility.NONE);
     m.setVisibility(PropertyAccessor.FIELD, JsonAutoDetect.Visibility.ANY);
     m.setSerializationInclusion(JsonInclude.Include.NON_NULL);

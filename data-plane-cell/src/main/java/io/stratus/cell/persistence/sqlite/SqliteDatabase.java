@@ -3,6 +3,7 @@ package io.stratus.cell.persistence.sqlite;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.sql.Connection;
+import java.sql.PreparedStatement;
 import java.sql.DriverManager;
 import java.sql.SQLException;
 import java.sql.Statement;
@@ -50,6 +51,9 @@ public final class SqliteDatabase implements AutoCloseable {
   private final LinkedBlockingQueue<Pending> queue = new LinkedBlockingQueue<>();
   private final Thread writerThread;
   private volatile boolean closed;
+  /** Prepared statements per connection; a connection is only ever used by one thread at a time. */
+  private final java.util.Map<Connection, java.util.Map<String, PreparedStatement>> statements =
+      new java.util.concurrent.ConcurrentHashMap<>();
 
   public SqliteDatabase(Path file) {
     this.file = file.toAbsolutePath();
@@ -82,6 +86,37 @@ public final class SqliteDatabase implements AutoCloseable {
       s.execute("PRAGMA foreign_keys=OFF");
     }
     return c;
+  }
+
+  /**
+   * A cached prepared statement of {@code c} for {@code sql}. Closing it (try-with-resources)
+   * only clears its parameters, so SQLite parses each statement once per connection.
+   */
+  public PreparedStatement prepared(Connection c, String sql) throws SQLException {
+    java.util.Map<String, PreparedStatement> cache = statements.computeIfAbsent(c, k -> new java.util.HashMap<>());
+    PreparedStatement ps = cache.get(sql);
+    if (ps == null) {
+      PreparedStatement real = c.prepareStatement(sql);
+      ps =
+          (PreparedStatement)
+              java.lang.reflect.Proxy.newProxyInstance(
+                  PreparedStatement.class.getClassLoader(),
+                  new Class<?>[] {PreparedStatement.class},
+                  (proxy, method, args) -> {
+                    if (method.getName().equals("close")) {
+                      real.clearParameters();
+                      real.clearBatch();
+                      return null;
+                    }
+                    try {
+                      return method.invoke(real, args);
+                    } catch (java.lang.reflect.InvocationTargetException e) {
+                      throw e.getCause();
+                    }
+                  });
+      cache.put(sql, ps);
+    }
+    return ps;
   }
 
   public Path file() {

@@ -52,7 +52,7 @@ public final class SqliteExecutionStore implements ExecutionStore {
           long range = 0;
           long ceiling = 0;
           try (PreparedStatement ps =
-              c.prepareStatement("SELECT range_id, task_id_ceiling FROM shards WHERE shard_id=?")) {
+              db.prepared(c, "SELECT range_id, task_id_ceiling FROM shards WHERE shard_id=?")) {
             ps.setInt(1, shardId);
             try (ResultSet rs = ps.executeQuery()) {
               if (rs.next()) {
@@ -63,7 +63,7 @@ public final class SqliteExecutionStore implements ExecutionStore {
           }
           long next = range + 1;
           try (PreparedStatement ps =
-              c.prepareStatement(
+              db.prepared(c, 
                   "INSERT INTO shards (shard_id, range_id, owner, task_id_ceiling) VALUES (?,?,?,?)"
                       + " ON CONFLICT(shard_id) DO UPDATE SET range_id=excluded.range_id,"
                       + " owner=excluded.owner")) {
@@ -83,7 +83,7 @@ public final class SqliteExecutionStore implements ExecutionStore {
         c -> {
           checkRange(c, shardId, rangeId);
           try (PreparedStatement ps =
-              c.prepareStatement("UPDATE shards SET task_id_ceiling=? WHERE shard_id=?")) {
+              db.prepared(c, "UPDATE shards SET task_id_ceiling=? WHERE shard_id=?")) {
             ps.setLong(1, taskIdCeiling);
             ps.setInt(2, shardId);
             ps.executeUpdate();
@@ -97,10 +97,10 @@ public final class SqliteExecutionStore implements ExecutionStore {
     return db.read(c -> currentRun(c, namespaceId, workflowId));
   }
 
-  private static Optional<CurrentRun> currentRun(Connection c, String namespaceId, String workflowId)
+  private Optional<CurrentRun> currentRun(Connection c, String namespaceId, String workflowId)
       throws SQLException {
     try (PreparedStatement ps =
-        c.prepareStatement(
+        db.prepared(c, 
             "SELECT run_id, create_request_id, status, running, start_version FROM"
                 + " current_executions WHERE namespace_id=? AND workflow_id=?")) {
       ps.setString(1, namespaceId);
@@ -122,7 +122,7 @@ public final class SqliteExecutionStore implements ExecutionStore {
     return db.read(
         c -> {
           try (PreparedStatement ps =
-              c.prepareStatement(
+              db.prepared(c, 
                   "SELECT state, version FROM executions WHERE namespace_id=? AND workflow_id=? AND"
                       + " run_id=?")) {
             ps.setString(1, namespaceId);
@@ -148,7 +148,7 @@ public final class SqliteExecutionStore implements ExecutionStore {
         });
   }
 
-  private static void create(Connection c, CreateExecution r) throws SQLException {
+  private void create(Connection c, CreateExecution r) throws SQLException {
     Optional<CurrentRun> current = currentRun(c, r.key().namespaceId(), r.key().workflowId());
     if (r.previousRunId() == null) {
       if (current.isPresent()) {
@@ -160,7 +160,7 @@ public final class SqliteExecutionStore implements ExecutionStore {
     }
     putCurrent(c, r.shardId(), r.key(), r.current());
     try (PreparedStatement ps =
-        c.prepareStatement(
+        db.prepared(c, 
             "INSERT INTO executions (namespace_id, workflow_id, run_id, shard_id, state, version)"
                 + " VALUES (?,?,?,?,?,?)")) {
       ps.setString(1, r.key().namespaceId());
@@ -181,7 +181,7 @@ public final class SqliteExecutionStore implements ExecutionStore {
         c -> {
           checkRange(c, r.shardId(), r.rangeId());
           try (PreparedStatement ps =
-              c.prepareStatement(
+              db.prepared(c, 
                   "UPDATE executions SET state=?, version=? WHERE namespace_id=? AND workflow_id=?"
                       + " AND run_id=? AND version=?")) {
             ps.setBytes(1, r.state());
@@ -219,7 +219,7 @@ public final class SqliteExecutionStore implements ExecutionStore {
         c -> {
           List<byte[]> out = new ArrayList<>();
           try (PreparedStatement ps =
-              c.prepareStatement(
+              db.prepared(c, 
                   "SELECT data FROM history_node WHERE tree_id=? AND last_event_id>=? AND node_id<?"
                       + " ORDER BY node_id")) {
             ps.setString(1, runId);
@@ -241,7 +241,7 @@ public final class SqliteExecutionStore implements ExecutionStore {
         c -> {
           List<TaskRow> out = new ArrayList<>();
           try (PreparedStatement ps =
-              c.prepareStatement(
+              db.prepared(c, 
                   "SELECT task_id, fire_time, data FROM history_tasks WHERE shard_id=? AND"
                       + " category=? AND task_id>? ORDER BY fire_time, task_id LIMIT ?")) {
             ps.setInt(1, shardId);
@@ -277,7 +277,7 @@ public final class SqliteExecutionStore implements ExecutionStore {
         c -> {
           List<ExecutionKey> out = new ArrayList<>();
           try (PreparedStatement ps =
-              c.prepareStatement(
+              db.prepared(c, 
                   "SELECT namespace_id, workflow_id, run_id FROM executions WHERE shard_id=?")) {
             ps.setInt(1, shardId);
             try (ResultSet rs = ps.executeQuery()) {
@@ -290,8 +290,8 @@ public final class SqliteExecutionStore implements ExecutionStore {
         });
   }
 
-  private static void checkRange(Connection c, int shardId, long rangeId) throws SQLException {
-    try (PreparedStatement ps = c.prepareStatement("SELECT range_id FROM shards WHERE shard_id=?")) {
+  private void checkRange(Connection c, int shardId, long rangeId) throws SQLException {
+    try (PreparedStatement ps = db.prepared(c, "SELECT range_id FROM shards WHERE shard_id=?")) {
       ps.setInt(1, shardId);
       try (ResultSet rs = ps.executeQuery()) {
         if (!rs.next() || rs.getLong(1) != rangeId) {
@@ -302,10 +302,10 @@ public final class SqliteExecutionStore implements ExecutionStore {
     }
   }
 
-  private static void putCurrent(Connection c, int shardId, ExecutionKey key, CurrentRun cur)
+  private void putCurrent(Connection c, int shardId, ExecutionKey key, CurrentRun cur)
       throws SQLException {
     try (PreparedStatement ps =
-        c.prepareStatement(
+        db.prepared(c, 
             "INSERT INTO current_executions (namespace_id, workflow_id, shard_id, run_id,"
                 + " create_request_id, status, running, start_version) VALUES (?,?,?,?,?,?,?,?)"
                 + " ON CONFLICT(namespace_id, workflow_id) DO UPDATE SET run_id=excluded.run_id,"
@@ -323,13 +323,13 @@ public final class SqliteExecutionStore implements ExecutionStore {
     }
   }
 
-  private static void appendHistory(Connection c, String namespaceId, HistoryAppend h)
+  private void appendHistory(Connection c, String namespaceId, HistoryAppend h)
       throws SQLException {
     if (h == null) {
       return;
     }
     try (PreparedStatement ps =
-        c.prepareStatement(
+        db.prepared(c, 
             "INSERT OR REPLACE INTO history_node (tree_id, node_id, namespace_id, last_event_id,"
                 + " data) VALUES (?,?,?,?,?)")) {
       ps.setString(1, h.runId());
@@ -341,13 +341,13 @@ public final class SqliteExecutionStore implements ExecutionStore {
     }
   }
 
-  private static void insertTasks(Connection c, int shardId, List<TaskRow> tasks)
+  private void insertTasks(Connection c, int shardId, List<TaskRow> tasks)
       throws SQLException {
     if (tasks == null || tasks.isEmpty()) {
       return;
     }
     try (PreparedStatement ps =
-        c.prepareStatement(
+        db.prepared(c, 
             "INSERT INTO history_tasks (shard_id, category, fire_time, task_id, data) VALUES"
                 + " (?,?,?,?,?)")) {
       for (TaskRow t : tasks) {
@@ -362,13 +362,13 @@ public final class SqliteExecutionStore implements ExecutionStore {
     }
   }
 
-  private static void deleteTasks(Connection c, int shardId, List<TaskKey> keys)
+  private void deleteTasks(Connection c, int shardId, List<TaskKey> keys)
       throws SQLException {
     if (keys == null || keys.isEmpty()) {
       return;
     }
     try (PreparedStatement ps =
-        c.prepareStatement(
+        db.prepared(c, 
             "DELETE FROM history_tasks WHERE shard_id=? AND category=? AND task_id=?")) {
       for (TaskKey k : keys) {
         ps.setInt(1, shardId);

@@ -24,7 +24,7 @@ public final class SqliteNamespaceStore implements NamespaceStore {
     return db.write(
         c -> {
           try (PreparedStatement ps =
-              c.prepareStatement(
+              db.prepared(c, 
                   "INSERT OR IGNORE INTO namespaces (id, name, version, data) VALUES (?,?,1,?)")) {
             ps.setString(1, id);
             ps.setString(2, name);
@@ -39,7 +39,7 @@ public final class SqliteNamespaceStore implements NamespaceStore {
     return db.write(
         c -> {
           try (PreparedStatement ps =
-              c.prepareStatement("UPDATE namespaces SET version=?, data=? WHERE id=? AND version=?")) {
+              db.prepared(c, "UPDATE namespaces SET version=?, data=? WHERE id=? AND version=?")) {
             ps.setLong(1, newVersion);
             ps.setBytes(2, record);
             ps.setString(3, id);
@@ -69,7 +69,7 @@ public final class SqliteNamespaceStore implements NamespaceStore {
         c -> {
           List<StoredNamespace> out = new ArrayList<>();
           try (PreparedStatement ps =
-              c.prepareStatement("SELECT id, name, version, data FROM namespaces " + where)) {
+              db.prepared(c, "SELECT id, name, version, data FROM namespaces " + where)) {
             if (arg != null) {
               ps.setString(1, arg);
             }

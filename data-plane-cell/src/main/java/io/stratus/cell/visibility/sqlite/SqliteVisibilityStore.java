@@ -128,7 +128,7 @@ public final class SqliteVisibilityStore implements VisibilityStore {
         List.of(
             r.namespaceId(), r.runId(), r.workflowId(), r.workflowType(), r.taskQueue(),
             ValueParsing.toNanos(r.startTime()), ValueParsing.toNanos(r.executionTime()));
-    try (PreparedStatement ps = conn.prepareStatement(sql)) {
+    try (PreparedStatement ps = db.prepared(conn, sql)) {
       int i = 1;
       for (Object p : params) {
         ps.setObject(i++, p);
@@ -162,7 +162,7 @@ public final class SqliteVisibilityStore implements VisibilityStore {
         });
   }
 
-  private static void delete(Connection conn, String namespaceId, String runId, long version) {
+  private void delete(Connection conn, String namespaceId, String runId, long version) {
     // A delete at the same version as the stored write still wins: it is the later intent.
     String sql =
         "INSERT INTO visibility_executions (namespace_id, run_id, version, deleted) VALUES (?,?,?,1)"
@@ -170,7 +170,7 @@ public final class SqliteVisibilityStore implements VisibilityStore {
             + " workflow_id = NULL, workflow_type = NULL, task_queue = NULL, memo = NULL,"
             + " search_attributes = NULL, sa_index = '{}'"
             + " WHERE excluded.version >= visibility_executions.version";
-    try (PreparedStatement ps = conn.prepareStatement(sql)) {
+    try (PreparedStatement ps = db.prepared(conn, sql)) {
       ps.setString(1, namespaceId);
       ps.setString(2, runId);
       ps.setLong(3, version);
@@ -189,7 +189,7 @@ public final class SqliteVisibilityStore implements VisibilityStore {
     String sql =
         "SELECT " + RECORD_COLUMNS + " FROM visibility_executions v"
             + " WHERE v.namespace_id = ? AND v.run_id = ? AND v.deleted = 0";
-    try (PreparedStatement ps = conn.prepareStatement(sql)) {
+    try (PreparedStatement ps = db.prepared(conn, sql)) {
       ps.setString(1, namespaceId);
       ps.setString(2, runId);
       try (ResultSet rs = ps.executeQuery()) {
@@ -319,8 +319,8 @@ public final class SqliteVisibilityStore implements VisibilityStore {
     return b.build();
   }
 
-  private static PreparedStatement prepare(Connection conn, Sql sql) throws SQLException {
-    PreparedStatement ps = conn.prepareStatement(sql.text());
+  private PreparedStatement prepare(Connection conn, Sql sql) throws SQLException {
+    PreparedStatement ps = db.prepared(conn, sql.text());
     for (int i = 0; i < sql.params().size(); i++) {
       ps.setObject(i + 1, sql.params().get(i));
     }
