@@ -2,7 +2,7 @@ package io.stratus.cell.history;
 
 import io.stratus.cell.common.CellException;
 import io.stratus.cell.history.state.MutableState;
-import io.stratus.cell.history.state.StateCodec;
+import io.stratus.cell.history.state.FieldCodec;
 import io.stratus.cell.history.tasks.HistoryTask;
 import io.stratus.cell.namespace.NamespaceEntry;
 import io.stratus.cell.namespace.NamespaceResolver;
@@ -316,7 +316,7 @@ public final class HistoryEngine implements io.stratus.cell.rpc.TaskStarter {
       if (stored.isEmpty()) {
         return null;
       }
-      ctx.state = StateCodec.decode(stored.get().state(), MutableState.class);
+      ctx.state = FieldCodec.decode(stored.get().state(), MutableState::new);
       ctx.version = stored.get().version();
     }
     return ctx.state;
@@ -413,7 +413,7 @@ public final class HistoryEngine implements io.stratus.cell.rpc.TaskStarter {
               ctx.key,
               ctx.version,
               newVersion,
-              StateCodec.encode(ms),
+              FieldCodec.encode(ms),
               current,
               append,
               rows,
@@ -465,7 +465,7 @@ public final class HistoryEngine implements io.stratus.cell.rpc.TaskStarter {
         key,
         previousRunId,
         currentRow(ms),
-        StateCodec.encode(ms),
+        FieldCodec.encode(ms),
         1,
         append,
         rows);
@@ -522,7 +522,7 @@ public final class HistoryEngine implements io.stratus.cell.rpc.TaskStarter {
     List<TaskRow> rows = new ArrayList<>(tasks.size());
     for (HistoryTask t : tasks) {
       t.taskId = shard.nextTaskId();
-      rows.add(new TaskRow(t.type.category, t.taskId, t.fireTime, StateCodec.encode(t)));
+      rows.add(new TaskRow(t.type.category, t.taskId, t.fireTime, FieldCodec.encode(t)));
     }
     return rows;
   }

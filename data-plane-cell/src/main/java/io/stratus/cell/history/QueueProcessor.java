@@ -1,6 +1,6 @@
 package io.stratus.cell.history;
 
-import io.stratus.cell.history.state.StateCodec;
+import io.stratus.cell.history.state.FieldCodec;
 import io.stratus.cell.history.tasks.HistoryTask;
 import io.stratus.cell.persistence.ExecutionStore.TaskCategory;
 import io.stratus.cell.persistence.ExecutionStore.TaskKey;
@@ -74,7 +74,7 @@ final class QueueProcessor {
         List<TaskRow> rows = engine.store.readTasks(shardId, category, after, LOAD_PAGE);
         List<HistoryTask> tasks = new ArrayList<>(rows.size());
         for (TaskRow r : rows) {
-          HistoryTask t = StateCodec.decode(r.payload(), HistoryTask.class);
+          HistoryTask t = FieldCodec.decode(r.payload(), HistoryTask::new);
           t.taskId = r.taskId();
           tasks.add(t);
         }

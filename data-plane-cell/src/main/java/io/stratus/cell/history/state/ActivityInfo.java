@@ -5,7 +5,7 @@ import io.temporal.api.failure.v1.Failure;
 import io.temporal.api.history.v1.ActivityTaskScheduledEventAttributes;
 
 /** A pending activity, keyed by its scheduled event id (ENGINE.md §3.4). */
-public final class ActivityInfo {
+public final class ActivityInfo implements FieldCodec.Persisted {
   public long scheduledEventId;
   /** The scheduling attributes with normalized timeouts and retry policy. */
   public ActivityTaskScheduledEventAttributes attributes;
@@ -28,5 +28,24 @@ public final class ActivityInfo {
 
   public boolean started() {
     return startedTime > 0;
+  }
+
+  @Override
+  public void fields(FieldCodec c) {
+    scheduledEventId = c.i64(1, scheduledEventId);
+    attributes = c.msg(2, attributes, ActivityTaskScheduledEventAttributes.parser());
+    scheduledTime = c.i64(3, scheduledTime);
+    attemptScheduledTime = c.i64(4, attemptScheduledTime);
+    attempt = c.i32(5, attempt);
+    startedTime = c.i64(6, startedTime);
+    startedIdentity = c.str(7, startedIdentity);
+    startedRequestId = c.str(8, startedRequestId);
+    heartbeatDetails = c.msg(9, heartbeatDetails, Payloads.parser());
+    lastHeartbeatTime = c.i64(10, lastHeartbeatTime);
+    lastFailure = c.msg(11, lastFailure, Failure.parser());
+    lastWorkerIdentity = c.str(12, lastWorkerIdentity);
+    cancelRequested = c.bool(13, cancelRequested);
+    cancelRequestedEventId = c.i64(14, cancelRequestedEventId);
+    stamp = c.i64(15, stamp);
   }
 }

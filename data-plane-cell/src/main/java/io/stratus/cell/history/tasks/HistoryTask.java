@@ -8,7 +8,7 @@ import io.stratus.cell.persistence.ExecutionStore.TaskCategory;
  * form simple; {@code eventId}, {@code attempt} and {@code stamp} let executors recognise stale
  * tasks (processing is at-least-once, executors re-check state).
  */
-public final class HistoryTask {
+public final class HistoryTask implements io.stratus.cell.history.state.FieldCodec.Persisted {
   public enum Type {
     // transfer
     WORKFLOW_TASK(TaskCategory.TRANSFER),
@@ -65,5 +65,19 @@ public final class HistoryTask {
   public String toString() {
     return type + "{" + workflowId + "/" + runId + " event=" + eventId + " attempt=" + attempt
         + " task=" + taskId + "}";
+  }
+
+  @Override
+  public void fields(io.stratus.cell.history.state.FieldCodec c) {
+    type = Type.values()[c.i32(1, type == null ? 0 : type.ordinal())];
+    namespaceId = c.str(2, namespaceId);
+    workflowId = c.str(3, workflowId);
+    runId = c.str(4, runId);
+    eventId = c.i64(5, eventId);
+    attempt = c.i32(6, attempt);
+    stamp = c.i64(7, stamp);
+    timeoutType = c.i32(8, timeoutType);
+    fireTime = c.i64(9, fireTime);
+    taskQueue = c.str(10, taskQueue);
   }
 }
