@@ -42,6 +42,10 @@ public final class CellBenchmark {
         --target HOST:PORT measure only the server already running there
         --pid PID          with --target: the server's process id, to report CPU per action
         --namespace NS     namespace to run in (default "default")
+        --server-jvm-flags F  JVM flags for BOTH launched servers, space separated
+                           (default "-XX:TieredStopAtLevel=1", the dev cell's own default:
+                           on 2 cores C2 compilation costs more CPU than it saves for minutes;
+                           pass "" for the JVM's defaults)
         -h, --help         show this help
       """;
 
@@ -52,7 +56,10 @@ public final class CellBenchmark {
       int warmup,
       String target,
       Long pid,
-      String namespace) {}
+      String namespace,
+      List<String> serverJvmFlags) {}
+
+  static final String DEFAULT_SERVER_JVM_FLAGS = "-XX:TieredStopAtLevel=1";
 
   private CellBenchmark() {}
 
@@ -83,6 +90,7 @@ public final class CellBenchmark {
     String target = null;
     Long pid = null;
     String namespace = "default";
+    String jvmFlags = DEFAULT_SERVER_JVM_FLAGS;
     for (int i = 0; i < args.length; i++) {
       String flag = args[i];
       if (flag.equals("-h") || flag.equals("--help")) {
@@ -111,13 +119,24 @@ public final class CellBenchmark {
         }
         case "--pid" -> pid = (long) positive(flag, value, 1);
         case "--namespace" -> namespace = value;
+        case "--server-jvm-flags" -> jvmFlags = value;
         default -> throw new IllegalArgumentException("unknown flag '" + flag + "'");
       }
     }
     if (pid != null && target == null) {
       throw new IllegalArgumentException("--pid only makes sense with --target");
     }
-    return new Options(workflows, activities, concurrency, warmup, target, pid, namespace);
+    List<String> flags = jvmFlags.isBlank() ? List.of() : List.of(jvmFlags.trim().split("\\s+"));
+    return new Options(workflows, activities, concurrency, warmup, target, pid, namespace, flags);
+  }
+
+  /** java, then the shared server flags, then the rest: both servers get the same JVM settings. */
+  private static List<String> command(String java, List<String> flags, String... rest) {
+    List<String> c = new ArrayList<>();
+    c.add(java);
+    c.addAll(flags);
+    c.addAll(List.of(rest));
+    return c;
   }
 
   private static int positive(String flag, String value, int min) {
@@ -143,12 +162,13 @@ public final class CellBenchmark {
                 options.namespace()),
             out);
     out.printf(
-        "Stratus cell benchmark: %d workflows x %d activities, concurrency %d, warm-up %d%n",
-        options.workflows(), options.activities(), options.concurrency(), options.warmup());
+        "Stratus cell benchmark: %d workflows x %d activities, concurrency %d, warm-up %d, server JVM flags %s%n",
+        options.workflows(), options.activities(), options.concurrency(), options.warmup(),
+        options.serverJvmFlags().isEmpty() ? "(JVM defaults)" : String.join(" ", options.serverJvmFlags()));
     if (options.target() != null) {
       return runAgainstTarget(options, workload, out);
     }
-    return runBoth(workload, out);
+    return runBoth(workload, options.serverJvmFlags(), out);
   }
 
   private int runAgainstTarget(Options options, Workload workload, PrintStream out)
@@ -161,7 +181,7 @@ public final class CellBenchmark {
     return result.failed() == 0 && result.completed() > 0 ? 0 : 1;
   }
 
-  private int runBoth(Workload workload, PrintStream out) throws Exception {
+  private int runBoth(Workload workload, List<String> serverJvmFlags, PrintStream out) throws Exception {
     Path home = Path.of(System.getProperty("stratus.home", ".")).toAbsolutePath().normalize();
     Path cellClasses = home.resolve("data-plane-cell/target/classes");
     Path cellLib = home.resolve("data-plane-cell/target/lib");
@@ -188,8 +208,9 @@ public final class CellBenchmark {
           ServerProcess.launch(
               "cell",
               cellPort,
-              List.of(
+              command(
                   javaExe,
+                  serverJvmFlags,
                   "-Xmx1g",
                   "-cp",
                   cellClasses + File.pathSeparator + cellLib.resolve("*"),
@@ -206,8 +227,9 @@ public final class CellBenchmark {
           ServerProcess.launch(
               "test-server",
               testServerPort,
-              List.of(
+              command(
                   javaExe,
+                  serverJvmFlags,
                   "-Xmx1g",
                   "-cp",
                   benchLib.resolve("*").toString(),
