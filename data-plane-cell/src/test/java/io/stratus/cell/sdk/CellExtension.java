@@ -14,6 +14,7 @@ import java.util.UUID;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.Consumer;
+import org.awaitility.Awaitility;
 import org.junit.jupiter.api.extension.AfterAllCallback;
 import org.junit.jupiter.api.extension.AfterEachCallback;
 import org.junit.jupiter.api.extension.BeforeAllCallback;
@@ -47,6 +48,8 @@ public final class CellExtension
 
   @Override
   public void beforeAll(ExtensionContext context) {
+    // The server may run in this JVM; its threads' stray exceptions must not fail unrelated waits.
+    Awaitility.doNotCatchUncaughtExceptionsByDefault();
     cell = TestCell.start(context.getRequiredTestClass().getSimpleName());
   }
 
