@@ -201,13 +201,15 @@ class ChildWorkflowTest {
 
     assertThat(parent.run("ok", childId)).isEqualTo("parent got child:42");
 
+    WorkflowExecution parentExecution = WorkflowStub.fromTyped(parent).getExecution();
+    Histories.recordIfRequested(
+        cell.client(), "child-workflow", parentExecution.getWorkflowId(), parentExecution.getRunId());
     WorkflowExecutionHistory history = historyOf(parent);
     assertThat(Histories.eventTypes(history))
         .containsSubsequence(
             EVENT_TYPE_START_CHILD_WORKFLOW_EXECUTION_INITIATED,
             EVENT_TYPE_CHILD_WORKFLOW_EXECUTION_STARTED,
             EVENT_TYPE_CHILD_WORKFLOW_EXECUTION_COMPLETED);
-    WorkflowExecution parentExecution = WorkflowStub.fromTyped(parent).getExecution();
     WorkflowExecutionStartedEventAttributes childStarted =
         cell.client()
             .fetchHistory(childId)
@@ -223,8 +225,6 @@ class ChildWorkflowTest {
             Histories.firstOfType(history, EVENT_TYPE_START_CHILD_WORKFLOW_EXECUTION_INITIATED)
                 .orElseThrow()
                 .getEventId());
-    Histories.recordIfRequested(
-        cell.client(), "child-workflow", parentExecution.getWorkflowId(), parentExecution.getRunId());
   }
 
   @Test

@@ -142,6 +142,8 @@ class ContinueAsNewRetryCronTest {
     String result = WorkflowStub.fromTyped(workflow).getResult(String.class);
 
     assertThat(result).isEqualTo("run 3 of 3, first=" + firstRun.getRunId());
+    Histories.recordIfRequested(
+        cell.client(), "continue-as-new", firstRun.getWorkflowId(), firstRun.getRunId());
     List<String> runIds = new ArrayList<>();
     String runId = firstRun.getRunId();
     String previous = null;
@@ -165,8 +167,6 @@ class ContinueAsNewRetryCronTest {
       }
     }
     assertThat(runIds).doesNotHaveDuplicates();
-    Histories.recordIfRequested(
-        cell.client(), "continue-as-new", firstRun.getWorkflowId(), firstRun.getRunId());
   }
 
   @Test
