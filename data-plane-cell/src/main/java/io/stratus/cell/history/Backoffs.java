@@ -155,8 +155,12 @@ public final class Backoffs {
       if (every <= 0) {
         throw new IllegalArgumentException("non-positive interval");
       }
-      long elapsed = Math.max(0, now - startTime);
-      return every - (elapsed % every);
+      if (startTime <= 0 || startTime > now) {
+        return every; // first run: one interval from now
+      }
+      // Runs sit on the grid start + k * every; the next is the first grid point not before now.
+      long k = Math.max(1, (now - startTime + every - 1) / every);
+      return Math.max(1, startTime + k * every - now);
     }
     c = switch (c) {
       case "@yearly", "@annually" -> "0 0 1 1 *";
