@@ -98,8 +98,10 @@ public final class WorkflowServiceHandler extends WorkflowServiceGrpc.WorkflowSe
     if (value == null || value.isEmpty()) {
       throw CellException.invalidArgument(what + " is not set on request.");
     }
-    if (value.length() > Limits.MAX_ID_LENGTH) {
-      throw CellException.invalidArgument(what + " exceeds length limit of " + Limits.MAX_ID_LENGTH + ".");
+    if (value.length() > Limits.MAX_ID_LENGTH / 4
+        && value.getBytes(java.nio.charset.StandardCharsets.UTF_8).length > Limits.MAX_ID_LENGTH) {
+      throw CellException.invalidArgument(
+          what + " exceeds length limit of " + Limits.MAX_ID_LENGTH + " bytes.");
     }
   }
 
@@ -510,10 +512,28 @@ public final class WorkflowServiceHandler extends WorkflowServiceGrpc.WorkflowSe
     call(o, () -> {
       NamespaceEntry ns = ns(r.getNamespace());
       checkToken(ns, r.getTaskToken());
-      checkBlob("Result", r.hasResult() ? r.getResult() : null);
-      history.respondActivityCompleted(r.getTaskToken(), r.hasResult() ? r.getResult() : null, r.getIdentity());
+      completeActivity(r.getTaskToken(), r.hasResult() ? r.getResult() : null, r.getIdentity());
       return RespondActivityTaskCompletedResponse.getDefaultInstance();
     });
+  }
+
+  /**
+   * A result over the blob limit would poison the workflow's history, so, as Temporal does, the
+   * activity fails instead (non-retryable server failure) and the caller gets OK.
+   */
+  private void completeActivity(com.google.protobuf.ByteString token, Payloads result, String identity) {
+    if (result != null && result.getSerializedSize() > Limits.MAX_BLOB_BYTES) {
+      history.respondActivityFailed(
+          token,
+          io.temporal.api.failure.v1.Failure.newBuilder()
+              .setMessage("Complete result exceeds size limit (" + Limits.MAX_BLOB_BYTES + " bytes).")
+              .setServerFailureInfo(io.temporal.api.failure.v1.ServerFailureInfo.newBuilder().setNonRetryable(true))
+              .build(),
+          null,
+          identity);
+      return;
+    }
+    history.respondActivityCompleted(token, result, identity);
   }
 
   @Override
@@ -522,7 +542,7 @@ public final class WorkflowServiceHandler extends WorkflowServiceGrpc.WorkflowSe
     call(o, () -> {
       NamespaceEntry ns = ns(r.getNamespace());
       var token = history.activityTokenById(ns, r.getWorkflowId(), r.getRunId(), r.getActivityId());
-      history.respondActivityCompleted(token, r.hasResult() ? r.getResult() : null, r.getIdentity());
+      completeActivity(token, r.hasResult() ? r.getResult() : null, r.getIdentity());
       return RespondActivityTaskCompletedByIdResponse.getDefaultInstance();
     });
   }
@@ -632,6 +652,32 @@ public final class WorkflowServiceHandler extends WorkflowServiceGrpc.WorkflowSe
       NamespaceEntry ns = ns(r.getNamespace());
       var page = visibility.list(ns.id(), r.getQuery(), ns.customSearchAttributes(), r.getPageSize(), r.getNextPageToken());
       ScanWorkflowExecutionsResponse.Builder b = ScanWorkflowExecutionsResponse.newBuilder().setNextPageToken(page.nextPageToken());
+      page.records().forEach(rec -> b.addExecutions(VisibilityRecords.toExecutionInfo(rec, ns.customSearchAttributes())));
+      return b.build();
+    });
+  }
+
+  @Override
+  public void listOpenWorkflowExecutions(ListOpenWorkflowExecutionsRequest r,
+      StreamObserver<ListOpenWorkflowExecutionsResponse> o) {
+    call(o, () -> {
+      NamespaceEntry ns = ns(r.getNamespace());
+      String q = LegacyListQuery.open(r);
+      var page = visibility.list(ns.id(), q, ns.customSearchAttributes(), r.getMaximumPageSize(), r.getNextPageToken());
+      ListOpenWorkflowExecutionsResponse.Builder b = ListOpenWorkflowExecutionsResponse.newBuilder().setNextPageToken(page.nextPageToken());
+      page.records().forEach(rec -> b.addExecutions(VisibilityRecords.toExecutionInfo(rec, ns.customSearchAttributes())));
+      return b.build();
+    });
+  }
+
+  @Override
+  public void listClosedWorkflowExecutions(ListClosedWorkflowExecutionsRequest r,
+      StreamObserver<ListClosedWorkflowExecutionsResponse> o) {
+    call(o, () -> {
+      NamespaceEntry ns = ns(r.getNamespace());
+      String q = LegacyListQuery.closed(r);
+      var page = visibility.list(ns.id(), q, ns.customSearchAttributes(), r.getMaximumPageSize(), r.getNextPageToken());
+      ListClosedWorkflowExecutionsResponse.Builder b = ListClosedWorkflowExecutionsResponse.newBuilder().setNextPageToken(page.nextPageToken());
       page.records().forEach(rec -> b.addExecutions(VisibilityRecords.toExecutionInfo(rec, ns.customSearchAttributes())));
       return b.build();
     });

@@ -235,6 +235,12 @@ final class Executions {
           if (s.requestId() != null && !s.requestId().isEmpty() && !ms.signalRequestIds.add(s.requestId())) {
             return null;
           }
+          if (ms.info.signalCount >= HistoryLimits.MAX_SIGNALS_PER_EXECUTION) {
+            throw CellException.invalidArgument(
+                "Signal count limit exceeded: a workflow execution accepts at most "
+                    + HistoryLimits.MAX_SIGNALS_PER_EXECUTION + " signals; continue-as-new to reset it.");
+          }
+          ms.info.signalCount++;
           if (ms.signalRequestIds.size() > 10_000) {
             ms.signalRequestIds.remove(ms.signalRequestIds.iterator().next());
           }

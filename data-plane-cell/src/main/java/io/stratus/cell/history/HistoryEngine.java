@@ -288,6 +288,11 @@ public final class HistoryEngine implements io.stratus.cell.rpc.TaskStarter {
     }
   }
 
+  /** Drops a deleted run from the cache. */
+  void forget(ExecutionKey key) {
+    cache.remove(key);
+  }
+
   WorkflowContext context(ExecutionKey key) {
     return cache.computeIfAbsent(key, k -> new WorkflowContext(k, shardFor(k.namespaceId(), k.workflowId())));
   }
@@ -367,6 +372,7 @@ public final class HistoryEngine implements io.stratus.cell.rpc.TaskStarter {
       Tx tx = new Tx(ms, now());
       try {
         result = fn.apply(tx, ctx);
+        HistoryLimits.enforce(closer, tx);
         commit(ctx, tx);
       } catch (RuntimeException e) {
         ctx.invalidate();

@@ -47,7 +47,7 @@ final class TaskExecutors {
       case CLOSE_EXECUTION -> closeExecution(t);
       case SIGNAL_EXTERNAL -> signalExternal(t);
       case CANCEL_EXTERNAL -> cancelExternal(t);
-      case DELETE_HISTORY -> true;
+      case DELETE_HISTORY -> deleteAfterRetention(shardId, t);
     };
   }
 
@@ -105,6 +105,21 @@ final class TaskExecutors {
         queue,
         new Dispatch.ActivityTask(t.key(), t.eventId, t.stamp, new TaskKey(t.type.category, t.taskId)));
     return false;
+  }
+
+  /** Retention expired: the closed run disappears from history and visibility. */
+  private boolean deleteAfterRetention(int shardId, HistoryTask t) {
+    MutableState ms = peek(t.key());
+    if (ms == null) {
+      return true;
+    }
+    if (ms.isRunning()) {
+      return true; // never delete an open run (a reset or bug could get here)
+    }
+    engine.visibility.delete(t.namespaceId, t.runId, t.taskId);
+    engine.store.deleteExecution(shardId, engine.shard(shardId).rangeId(), t.key());
+    engine.forget(t.key());
+    return true;
   }
 
   private boolean writeVisibility(HistoryTask t) {

@@ -145,6 +145,15 @@ final class WorkflowTaskCompletion {
       if (!ms.isRunning()) {
         break; // a second close command is ignored
       }
+      if (c.getSerializedSize() > HistoryLimits.MAX_BLOB_BYTES) {
+        // A payload this large would poison every replay: stop the run, as Temporal does.
+        closer.terminate(
+            tx,
+            c.getCommandType() + " payload exceeds the " + HistoryLimits.MAX_BLOB_BYTES + " byte blob size limit.",
+            null,
+            "history-service");
+        break;
+      }
       needTask |= applyCommand(tx, ctx, c, completedId, messages, processedMessages);
     }
     for (Message m : req.getMessagesList()) {

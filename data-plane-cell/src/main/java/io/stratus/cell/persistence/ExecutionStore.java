@@ -44,6 +44,12 @@ public interface ExecutionStore extends AutoCloseable {
    */
   void updateExecution(UpdateExecution request);
 
+  /**
+   * Removes a closed run for good (retention): its state row, its history and, if it is still the
+   * workflow id's current run, the current-run row. Fenced by the range id; idempotent.
+   */
+  void deleteExecution(int shardId, long rangeId, ExecutionKey key);
+
   /** Event batches of a run (tree id = run id) whose events intersect [fromEventId, toEventId). */
   List<byte[]> readHistory(String namespaceId, String runId, long fromEventId, long toEventId);
 

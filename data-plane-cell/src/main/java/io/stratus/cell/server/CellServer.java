@@ -1,11 +1,10 @@
 package io.stratus.cell.server;
 
 import io.grpc.Server;
-import io.grpc.ServerInterceptors;
 import io.grpc.netty.shaded.io.grpc.netty.NettyServerBuilder;
 import io.grpc.protobuf.services.HealthStatusManager;
 import io.stratus.cell.frontend.OperatorServiceHandler;
-import io.stratus.cell.frontend.RequestSizeInterceptor;
+import io.stratus.cell.frontend.RequestGuard;
 import io.stratus.cell.frontend.WorkflowServiceHandler;
 import io.stratus.cell.history.HistoryEngine;
 import io.stratus.cell.matching.MatchingEngine;
@@ -80,15 +79,14 @@ public final class CellServer implements AutoCloseable {
     rpcThreads = Executors.newVirtualThreadPerTaskExecutor();
     WorkflowServiceHandler frontend =
         new WorkflowServiceHandler(history, matching, namespaces, visibility, config.cellName(), config.shardCount());
-    RequestSizeInterceptor sizes = new RequestSizeInterceptor();
     server =
         NettyServerBuilder.forAddress(new InetSocketAddress(config.ip(), config.port()))
             .executor(rpcThreads)
             .maxInboundMessageSize(128 * 1024 * 1024)
             .permitKeepAliveWithoutCalls(true)
             .permitKeepAliveTime(10, TimeUnit.SECONDS)
-            .addService(ServerInterceptors.intercept(frontend, sizes))
-            .addService(ServerInterceptors.intercept(new OperatorServiceHandler(namespaces), sizes))
+            .addService(RequestGuard.guard(frontend.bindService()))
+            .addService(RequestGuard.guard(new OperatorServiceHandler(namespaces).bindService()))
             .addService(health.getHealthService())
             .build();
     try {

@@ -50,6 +50,8 @@ public final class ExecutionInfo implements FieldCodec.Persisted {
   /** Id of the close event once closed. */
   public long completionEventId;
   public String identity;
+  /** Signals received by this run (limited per execution). */
+  public long signalCount;
 
   @Override
   public void fields(FieldCodec c) {
@@ -91,5 +93,6 @@ public final class ExecutionInfo implements FieldCodec.Persisted {
     cancelRequestId = c.str(36, cancelRequestId);
     completionEventId = c.i64(37, completionEventId);
     identity = c.str(38, identity);
+    signalCount = c.i64(39, signalCount);
   }
 }

@@ -213,6 +213,34 @@ public final class SqliteExecutionStore implements ExecutionStore {
   }
 
   @Override
+  public void deleteExecution(int shardId, long rangeId, ExecutionKey key) {
+    db.write(
+        c -> {
+          checkRange(c, shardId, rangeId);
+          try (PreparedStatement ps =
+              db.prepared(c, "DELETE FROM executions WHERE namespace_id=? AND workflow_id=? AND run_id=?")) {
+            ps.setString(1, key.namespaceId());
+            ps.setString(2, key.workflowId());
+            ps.setString(3, key.runId());
+            ps.executeUpdate();
+          }
+          try (PreparedStatement ps =
+              db.prepared(
+                  c, "DELETE FROM current_executions WHERE namespace_id=? AND workflow_id=? AND run_id=?")) {
+            ps.setString(1, key.namespaceId());
+            ps.setString(2, key.workflowId());
+            ps.setString(3, key.runId());
+            ps.executeUpdate();
+          }
+          try (PreparedStatement ps = db.prepared(c, "DELETE FROM history_node WHERE tree_id=?")) {
+            ps.setString(1, key.runId());
+            ps.executeUpdate();
+          }
+          return null;
+        });
+  }
+
+  @Override
   public List<byte[]> readHistory(
       String namespaceId, String runId, long fromEventId, long toEventId) {
     return db.read(
