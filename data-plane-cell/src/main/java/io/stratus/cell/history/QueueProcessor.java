@@ -138,6 +138,13 @@ final class QueueProcessor {
     }
   }
 
+  /** Runs an in-memory action after a delay (on a virtual thread). */
+  void later(long delayMillis, Runnable action) {
+    if (!stopped) {
+      scheduler.schedule(() -> workers.execute(action), delayMillis, TimeUnit.MILLISECONDS);
+    }
+  }
+
   void completeLater(int shardId, TaskKey key) {
     if (key != null) {
       toDelete.add(Map.entry(shardId, key));

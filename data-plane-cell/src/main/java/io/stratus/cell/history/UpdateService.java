@@ -80,8 +80,8 @@ final class UpdateService {
               }
               p = new Updates.PendingUpdate(updateId, request);
               ctx.updates.put(updateId, p);
-              // The update rides the next workflow task; create one if the run is idle.
-              WorkflowTasks.schedule(tx);
+              // The update rides the next workflow task; on an idle run that is a speculative one.
+              WorkflowTasks.scheduleSpeculative(engine, tx, ctx);
               return new Found(p, null);
             });
     UpdateWorkflowExecutionLifecycleStage wanted = r.getWaitPolicy().getLifecycleStage();

@@ -61,8 +61,18 @@ final class WorkflowTaskCompletion {
 
   RespondWorkflowTaskCompletedResponse complete(RespondWorkflowTaskCompletedRequest req) {
     TaskToken token = TaskToken.decode(req.getTaskToken(), TaskToken.WORKFLOW);
+    boolean dropped;
+    long resetTo;
     try {
-      engine.update(token.key(), (tx, ctx) -> apply(tx, ctx, token, req));
+      long[] reset = new long[1];
+      dropped =
+          engine.update(
+              token.key(),
+              (tx, ctx) -> {
+                reset[0] = tx.ms.info.lastCompletedWftStartedId;
+                return apply(tx, ctx, token, req);
+              });
+      resetTo = reset[0];
     } catch (CommandRejected r) {
       engine.update(
           token.key(),
@@ -82,6 +92,10 @@ final class WorkflowTaskCompletion {
       }
       throw CellException.invalidArgument(r.getMessage());
     }
+    if (dropped) {
+      // The worker rolls its cached run back to the last persisted workflow task.
+      return RespondWorkflowTaskCompletedResponse.newBuilder().setResetHistoryEventId(resetTo).build();
+    }
     return RespondWorkflowTaskCompletedResponse.getDefaultInstance();
   }
 
@@ -97,7 +111,21 @@ final class WorkflowTaskCompletion {
         });
   }
 
-  private Void apply(Tx tx, WorkflowContext ctx, TaskToken token, RespondWorkflowTaskCompletedRequest req) {
+  /** A speculative task may vanish when it produced nothing durable: no commands, no acceptances. */
+  private static boolean dropsWithoutTrace(Tx tx, RespondWorkflowTaskCompletedRequest req) {
+    if (req.getCommandsCount() > 0 || req.getForceCreateNewWorkflowTask() || Events.hasBuffered(tx)) {
+      return false;
+    }
+    for (Message m : req.getMessagesList()) {
+      if (!m.getBody().is(io.temporal.api.update.v1.Rejection.class)) {
+        return false;
+      }
+    }
+    return true;
+  }
+
+  /** Returns true when the task was speculative and was dropped without writing history. */
+  private boolean apply(Tx tx, WorkflowContext ctx, TaskToken token, RespondWorkflowTaskCompletedRequest req) {
     MutableState ms = tx.ms;
     WorkflowTaskInfo w = check(ms, token);
     Map<String, Message> messages = new HashMap<>();
@@ -113,6 +141,20 @@ final class WorkflowTaskCompletion {
       throw new CommandRejected(
           WorkflowTaskFailedCause.WORKFLOW_TASK_FAILED_CAUSE_UNHANDLED_COMMAND,
           "Workflow task completed with unhandled new events; a new workflow task follows.");
+    }
+    if (w.speculative && dropsWithoutTrace(tx, req)) {
+      // Only update rejections (and maybe query answers): forget the task, write no events.
+      ms.wft = null;
+      tx.markDirty();
+      for (Message m : req.getMessagesList()) {
+        Updates.applyMessage(tx, ctx, m, 0);
+      }
+      Queries.answer(ctx, req.getQueryResultsMap());
+      Updates.rejectUnprocessed(ctx, w.stamp);
+      if (Updates.hasUndelivered(ctx) || Queries.hasPending(ctx)) {
+        WorkflowTasks.scheduleSpeculative(engine, tx, ctx);
+      }
+      return true;
     }
     WorkflowTasks.materialize(tx);
     HistoryEvent.Builder completed = tx.addEvent(EventType.EVENT_TYPE_WORKFLOW_TASK_COMPLETED);
@@ -172,7 +214,7 @@ final class WorkflowTaskCompletion {
     } else {
       tx.after(() -> Updates.abortAll(ctx));
     }
-    return null;
+    return false;
   }
 
   /** Returns true when the command requires a new workflow task. */

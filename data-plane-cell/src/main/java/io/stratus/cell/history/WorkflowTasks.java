@@ -50,6 +50,62 @@ final class WorkflowTasks {
     }
   }
 
+  /**
+   * A speculative task for an update on an idle run (ENGINE.md §3.2): it exists only in memory
+   * and is handed to matching directly, so an update the workflow rejects leaves no trace in
+   * history. Any durable change before it starts turns it into a normal task ({@link
+   * Events#external}); if the worker accepts the update or issues commands, its events are
+   * written at completion.
+   */
+  static boolean scheduleSpeculative(HistoryEngine engine, Tx tx, WorkflowContext ctx) {
+    MutableState ms = tx.ms;
+    if (ms.wft != null || !ms.isRunning()) {
+      return false;
+    }
+    WorkflowTaskInfo w = new WorkflowTaskInfo();
+    String sticky = ms.info.stickyTaskQueue;
+    boolean useSticky = sticky != null && !sticky.isEmpty() && engine.matching.stickyAlive(ms.info.namespaceId, sticky);
+    w.sticky = useSticky;
+    w.taskQueue = useSticky ? sticky : ms.info.taskQueue;
+    w.attempt = 1;
+    w.scheduledTime = tx.now;
+    w.originalScheduledTime = tx.now;
+    w.timeoutMs = ms.info.taskTimeoutMs;
+    w.stamp = ms.info.stateTransitionCount * 1000 + ms.nextEventId + 500;
+    w.transientTask = true;
+    w.speculative = true;
+    w.scheduledEventId = ms.nextEventId;
+    ms.wft = w;
+    ExecutionKey key = Runs.key(ms);
+    Dispatch.WorkflowTask d = new Dispatch.WorkflowTask(key, w.scheduledEventId, w.stamp, null);
+    String normal = ms.info.taskQueue;
+    long stickyTimeout = Math.max(1000, ms.info.stickyTimeoutMs);
+    tx.after(
+        () -> {
+          if (!engine.matching.addWorkflowTask(key.namespaceId(), w.taskQueue, w.sticky, d)) {
+            engine.matching.addWorkflowTask(key.namespaceId(), normal, false, d);
+          } else if (w.sticky) {
+            engine.queues.later(stickyTimeout, () -> engine.workflowTasks.speculativeNotPickedUp(key, w.stamp));
+          }
+        });
+    return true;
+  }
+
+  /** The sticky worker did not take a speculative task in time: make it a normal one. */
+  void speculativeNotPickedUp(ExecutionKey key, long stamp) {
+    engine.update(
+        key,
+        tx -> {
+          WorkflowTaskInfo w = tx.ms.wft;
+          if (tx.ms.isRunning() && w != null && w.speculative && !w.started() && w.stamp == stamp) {
+            tx.ms.wft = null;
+            tx.ms.info.stickyTaskQueue = null;
+            schedule(tx);
+          }
+          return null;
+        });
+  }
+
   static void newTask(Tx tx, int attempt) {
     MutableState ms = tx.ms;
     WorkflowTaskInfo w = new WorkflowTaskInfo();
@@ -279,6 +335,7 @@ final class WorkflowTasks {
                   .setRequestId(w.requestId == null ? "" : w.requestId));
     }
     w.transientTask = false;
+    w.speculative = false;
   }
 
   /**
@@ -290,7 +347,8 @@ final class WorkflowTasks {
     MutableState ms = tx.ms;
     WorkflowTaskInfo w = ms.wft;
     boolean forceRecord = cause == WorkflowTaskFailedCause.WORKFLOW_TASK_FAILED_CAUSE_UNHANDLED_COMMAND;
-    if (forceRecord) {
+    if (forceRecord || w.speculative) {
+      // a failed speculative task is kept in history like any attempt-1 failure
       materialize(tx);
     }
     if (!w.transientTask) {
