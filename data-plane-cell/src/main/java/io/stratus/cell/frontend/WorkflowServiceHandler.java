@@ -87,10 +87,6 @@ public final class WorkflowServiceHandler extends WorkflowServiceGrpc.WorkflowSe
     if (name == null || name.isEmpty()) {
       throw CellException.invalidArgument("Namespace is not set on request.");
     }
-    return history_namespaces(name);
-  }
-
-  private NamespaceEntry history_namespaces(String name) {
     return namespaces.byName(name).orElseThrow(() -> NamespaceRegistry.notFound(name));
   }
 
@@ -709,9 +705,5 @@ public final class WorkflowServiceHandler extends WorkflowServiceGrpc.WorkflowSe
       }
       return GetSearchAttributesResponse.newBuilder().putAllKeys(keys).build();
     });
-  }
-
-  static Payload unused() {
-    return null;
   }
 }

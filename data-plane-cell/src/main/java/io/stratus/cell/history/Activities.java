@@ -19,7 +19,6 @@ import io.temporal.api.workflowservice.v1.PollActivityTaskQueueRequest;
 import io.temporal.api.workflowservice.v1.PollActivityTaskQueueResponse;
 import java.util.Optional;
 import java.util.UUID;
-import java.util.function.Consumer;
 
 /** The activity lifecycle of ENGINE.md §3.4. */
 final class Activities {
@@ -147,7 +146,7 @@ final class Activities {
   }
 
   /** The deferred Started event, written when the activity closes (it is retried until then). */
-  private static long writeStarted(Tx tx, ActivityInfo a, Consumer<io.temporal.api.history.v1.HistoryEvent.Builder> unused) {
+  private static long writeStarted(Tx tx, ActivityInfo a) {
     ActivityTaskStartedEventAttributes.Builder s =
         ActivityTaskStartedEventAttributes.newBuilder()
             .setScheduledEventId(a.scheduledEventId)
@@ -165,7 +164,7 @@ final class Activities {
   }
 
   void completed(Tx tx, ActivityInfo a, Payloads result, String identity) {
-    long startedId = writeStarted(tx, a, null);
+    long startedId = writeStarted(tx, a);
     var c =
         io.temporal.api.history.v1.ActivityTaskCompletedEventAttributes.newBuilder()
             .setScheduledEventId(a.scheduledEventId)
@@ -187,7 +186,7 @@ final class Activities {
       retry(tx, a, failure, retry.get());
       return;
     }
-    long startedId = writeStarted(tx, a, null);
+    long startedId = writeStarted(tx, a);
     Events.external(tx, EventType.EVENT_TYPE_ACTIVITY_TASK_FAILED)
         .setActivityTaskFailedEventAttributes(
             io.temporal.api.history.v1.ActivityTaskFailedEventAttributes.newBuilder()
@@ -204,7 +203,7 @@ final class Activities {
       throw CellException.invalidArgument(
           "unable to mark activity as canceled without activity being request canceled first");
     }
-    long startedId = writeStarted(tx, a, null);
+    long startedId = writeStarted(tx, a);
     var c =
         io.temporal.api.history.v1.ActivityTaskCanceledEventAttributes.newBuilder()
             .setScheduledEventId(a.scheduledEventId)
@@ -321,7 +320,7 @@ final class Activities {
           }
           Failure failure =
               Failure.newBuilder()
-                  .setMessage("activity " + timeoutName(type) + " timeout")
+                  .setMessage("activity " + Backoffs.timeoutName(type) + " timeout")
                   .setTimeoutFailureInfo(
                       a.heartbeatDetails == null
                           ? TimeoutFailureInfo.newBuilder().setTimeoutType(type)
@@ -351,7 +350,7 @@ final class Activities {
                       .build();
             }
           }
-          long startedId = a.started() ? writeStarted(tx, a, null) : 0;
+          long startedId = a.started() ? writeStarted(tx, a) : 0;
           Events.external(tx, EventType.EVENT_TYPE_ACTIVITY_TASK_TIMED_OUT)
               .setActivityTaskTimedOutEventAttributes(
                   io.temporal.api.history.v1.ActivityTaskTimedOutEventAttributes.newBuilder()
@@ -363,15 +362,5 @@ final class Activities {
           return null;
         });
     return true;
-  }
-
-  private static String timeoutName(TimeoutType t) {
-    return switch (t) {
-      case TIMEOUT_TYPE_START_TO_CLOSE -> "StartToClose";
-      case TIMEOUT_TYPE_SCHEDULE_TO_START -> "ScheduleToStart";
-      case TIMEOUT_TYPE_SCHEDULE_TO_CLOSE -> "ScheduleToClose";
-      case TIMEOUT_TYPE_HEARTBEAT -> "Heartbeat";
-      default -> "Unspecified";
-    };
   }
 }

@@ -126,7 +126,7 @@ public final class Backoffs {
     return true;
   }
 
-  private static String timeoutName(io.temporal.api.enums.v1.TimeoutType t) {
+  static String timeoutName(io.temporal.api.enums.v1.TimeoutType t) {
     return switch (t) {
       case TIMEOUT_TYPE_START_TO_CLOSE -> "StartToClose";
       case TIMEOUT_TYPE_SCHEDULE_TO_START -> "ScheduleToStart";

@@ -195,7 +195,7 @@ final class Closer {
     if (c.hasFailure()) {
       p.continuedFailure = c.getFailure();
     }
-    tx.newRun = Runs.build(p, tx.now, null);
+    tx.newRun = Runs.build(p, tx.now);
     Runs.close(tx, WorkflowExecutionStatus.WORKFLOW_EXECUTION_STATUS_CONTINUED_AS_NEW, e.getEventId(), retention(ms));
   }
 
@@ -252,7 +252,7 @@ final class Closer {
       // Each cron run gets a fresh execution-timeout budget.
       p.expirationTime = 0;
     }
-    tx.newRun = Runs.build(p, tx.now, null);
+    tx.newRun = Runs.build(p, tx.now);
   }
 
   private static long cronBackoff(MutableState ms, long now) {

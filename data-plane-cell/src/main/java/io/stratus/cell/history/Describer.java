@@ -2,7 +2,6 @@ package io.stratus.cell.history;
 
 import io.stratus.cell.history.state.ActivityInfo;
 import io.stratus.cell.history.state.ChildInfo;
-import io.stratus.cell.history.state.MutableState;
 import io.stratus.cell.persistence.ExecutionStore.ExecutionKey;
 import io.temporal.api.common.v1.WorkflowExecution;
 import io.temporal.api.common.v1.WorkflowType;
@@ -117,9 +116,5 @@ final class Describer {
           }
           return b.build();
         });
-  }
-
-  static MutableState none() {
-    return null;
   }
 }

@@ -34,7 +34,7 @@ final class Executions {
 
   StartWorkflowExecutionResponse start(NamespaceEntry ns, StartWorkflowExecutionRequest r) {
     RunParams p = fromStart(ns, r);
-    Started s = startRun(ns, p, r.getWorkflowIdReusePolicy(), r.getWorkflowIdConflictPolicy(), null, null);
+    Started s = startRun(ns, p, r.getWorkflowIdReusePolicy(), r.getWorkflowIdConflictPolicy(), null);
     return StartWorkflowExecutionResponse.newBuilder()
         .setRunId(s.runId())
         .setStarted(s.started())
@@ -79,8 +79,7 @@ final class Executions {
       RunParams p,
       WorkflowIdReusePolicy reuse,
       WorkflowIdConflictPolicy conflict,
-      Signal signal,
-      String unusedPrevious) {
+      Signal signal) {
     for (int attempt = 0; ; attempt++) {
       java.util.Optional<CurrentRun> cur = engine.currentRun(ns.id(), p.workflowId);
       String previous = null;
@@ -114,7 +113,7 @@ final class Executions {
             throw alreadyStarted(p.workflowId, c);
           }
           ExecutionKey key = new ExecutionKey(ns.id(), p.workflowId, c.runId());
-          Tx.NewRun run = Runs.build(p, engine.now(), ns.name());
+          Tx.NewRun run = Runs.build(p, engine.now());
           try {
             engine.update(
                 key,
@@ -145,7 +144,7 @@ final class Executions {
         }
         previous = c.runId();
       }
-      Tx.NewRun run = Runs.build(p, engine.now(), ns.name());
+      Tx.NewRun run = Runs.build(p, engine.now());
       try {
         engine.create(run, previous);
         return new Started(p.runId, true);
@@ -210,7 +209,7 @@ final class Executions {
     p.signalRequestId = r.getRequestId();
     Signal sig =
         new Signal(r.getSignalName(), p.signalInput, r.getIdentity(), r.getRequestId(), p.signalHeader, null, 0);
-    Started st = startRun(ns, p, r.getWorkflowIdReusePolicy(), r.getWorkflowIdConflictPolicy(), sig, null);
+    Started st = startRun(ns, p, r.getWorkflowIdReusePolicy(), r.getWorkflowIdConflictPolicy(), sig);
     return StartWorkflowExecutionResponse.newBuilder().setRunId(st.runId()).setStarted(st.started()).build();
   }
 

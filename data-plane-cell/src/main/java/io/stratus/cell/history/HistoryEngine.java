@@ -477,19 +477,6 @@ public final class HistoryEngine implements io.stratus.cell.rpc.TaskStarter {
         rows);
   }
 
-  /** After a successful create, adopts the new run's in-memory state (continue-as-new etc.). */
-  void adoptNewRun(Tx.NewRun run) {
-    MutableState ms = run.state();
-    WorkflowContext ctx = context(new ExecutionKey(ms.info.namespaceId, ms.info.workflowId, ms.info.runId));
-    ctx.lock.lock();
-    try {
-      ctx.state = ms;
-      ctx.version = 1;
-    } finally {
-      ctx.lock.unlock();
-    }
-  }
-
   private static CurrentRun currentRow(MutableState ms) {
     return new CurrentRun(
         ms.info.runId,

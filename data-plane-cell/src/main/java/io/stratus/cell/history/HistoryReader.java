@@ -2,7 +2,6 @@ package io.stratus.cell.history;
 
 import com.google.protobuf.ByteString;
 import io.stratus.cell.common.CellException;
-import io.stratus.cell.history.state.MutableState;
 import io.stratus.cell.persistence.ExecutionStore.ExecutionKey;
 import io.temporal.api.enums.v1.EventType;
 import io.temporal.api.enums.v1.HistoryEventFilterType;
@@ -182,9 +181,5 @@ final class HistoryReader {
         .setEventType(EventType.EVENT_TYPE_WORKFLOW_EXECUTION_CONTINUED_AS_NEW)
         .setWorkflowExecutionContinuedAsNewEventAttributes(a)
         .build();
-  }
-
-  static MutableState unused() {
-    return null;
   }
 }

@@ -30,7 +30,7 @@ final class Runs {
   }
 
   /** Builds a new run's state, its first events and tasks; nothing is written yet. */
-  static Tx.NewRun build(RunParams p, long now, String namespaceName) {
+  static Tx.NewRun build(RunParams p, long now) {
     MutableState ms = new MutableState();
     var info = ms.info;
     info.namespaceId = p.namespaceId;

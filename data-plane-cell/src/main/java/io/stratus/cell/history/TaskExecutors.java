@@ -251,7 +251,6 @@ final class TaskExecutors {
                   p,
                   a.getWorkflowIdReusePolicy(),
                   io.temporal.api.enums.v1.WorkflowIdConflictPolicy.WORKFLOW_ID_CONFLICT_POLICY_FAIL,
-                  null,
                   null)
               .runId();
     } catch (CellException e) {
