@@ -61,50 +61,57 @@ final class Activities {
                 stale[0] = true;
                 return null;
               }
-              a.startedTime = tx.now;
-              a.startedIdentity = poll.getIdentity();
-              a.startedRequestId = UUID.randomUUID().toString();
-              tx.markDirty();
               tx.completeTask(d.source());
-              armStartedTimers(tx, a);
-              var attrs = a.attributes;
-              TaskToken token =
-                  new TaskToken(TaskToken.ACTIVITY, d.key(), a.scheduledEventId, 0, a.attempt, a.stamp, attrs.getActivityId());
-              PollActivityTaskQueueResponse.Builder b =
-                  PollActivityTaskQueueResponse.newBuilder()
-                      .setTaskToken(token.encode())
-                      .setWorkflowNamespace(engine.namespaceById(ms.info.namespaceId).name())
-                      .setWorkflowType(io.temporal.api.common.v1.WorkflowType.newBuilder().setName(ms.info.workflowType))
-                      .setWorkflowExecution(WorkflowTasks.execution(d.key()))
-                      .setActivityType(attrs.getActivityType())
-                      .setActivityId(attrs.getActivityId())
-                      .setScheduledTime(Tx.ts(a.scheduledTime))
-                      .setCurrentAttemptScheduledTime(Tx.ts(a.attemptScheduledTime))
-                      .setStartedTime(Tx.ts(a.startedTime))
-                      .setAttempt(a.attempt)
-                      .setScheduleToCloseTimeout(attrs.getScheduleToCloseTimeout())
-                      .setStartToCloseTimeout(attrs.getStartToCloseTimeout())
-                      .setHeartbeatTimeout(attrs.getHeartbeatTimeout())
-                      .setRetryPolicy(attrs.getRetryPolicy());
-              if (attrs.hasInput()) {
-                b.setInput(attrs.getInput());
-              }
-              if (attrs.hasHeader()) {
-                b.setHeader(attrs.getHeader());
-              }
-              if (a.heartbeatDetails != null) {
-                b.setHeartbeatDetails(a.heartbeatDetails);
-              }
-              if (attrs.hasPriority()) {
-                b.setPriority(attrs.getPriority());
-              }
-              return b.build();
+              return startInTx(tx, a, poll.getIdentity());
             });
     if (stale[0]) {
       engine.queues.completeLater(engine.shardFor(d.key().namespaceId(), d.key().workflowId()), d.source());
       throw CellException.notFound("Activity task not found.");
     }
     return r;
+  }
+
+  /** Marks the activity's current attempt started and builds what its worker receives. */
+  PollActivityTaskQueueResponse startInTx(Tx tx, ActivityInfo a, String identity) {
+    MutableState ms = tx.ms;
+    a.startedTime = tx.now;
+    a.startedIdentity = identity;
+    a.startedRequestId = UUID.randomUUID().toString();
+    tx.markDirty();
+    armStartedTimers(tx, a);
+    var attrs = a.attributes;
+    var key = Runs.key(ms);
+    TaskToken token =
+        new TaskToken(TaskToken.ACTIVITY, key, a.scheduledEventId, 0, a.attempt, a.stamp, attrs.getActivityId());
+    PollActivityTaskQueueResponse.Builder b =
+        PollActivityTaskQueueResponse.newBuilder()
+            .setTaskToken(token.encode())
+            .setWorkflowNamespace(engine.namespaceById(ms.info.namespaceId).name())
+            .setWorkflowType(io.temporal.api.common.v1.WorkflowType.newBuilder().setName(ms.info.workflowType))
+            .setWorkflowExecution(WorkflowTasks.execution(key))
+            .setActivityType(attrs.getActivityType())
+            .setActivityId(attrs.getActivityId())
+            .setScheduledTime(Tx.ts(a.scheduledTime))
+            .setCurrentAttemptScheduledTime(Tx.ts(a.attemptScheduledTime))
+            .setStartedTime(Tx.ts(a.startedTime))
+            .setAttempt(a.attempt)
+            .setScheduleToCloseTimeout(attrs.getScheduleToCloseTimeout())
+            .setStartToCloseTimeout(attrs.getStartToCloseTimeout())
+            .setHeartbeatTimeout(attrs.getHeartbeatTimeout())
+            .setRetryPolicy(attrs.getRetryPolicy());
+    if (attrs.hasInput()) {
+      b.setInput(attrs.getInput());
+    }
+    if (attrs.hasHeader()) {
+      b.setHeader(attrs.getHeader());
+    }
+    if (a.heartbeatDetails != null) {
+      b.setHeartbeatDetails(a.heartbeatDetails);
+    }
+    if (attrs.hasPriority()) {
+      b.setPriority(attrs.getPriority());
+    }
+    return b.build();
   }
 
   private static void armStartedTimers(Tx tx, ActivityInfo a) {

@@ -27,6 +27,9 @@ final class Tx {
   NewRun newRun;
   /** True when the current-run row must be rewritten (status change). */
   boolean currentRowChanged;
+  /** Activities started in this change for the completing worker (eager execution). */
+  final List<io.temporal.api.workflowservice.v1.PollActivityTaskQueueResponse> eagerActivities =
+      new ArrayList<>();
   /** A workflow task must exist after this change (scheduled at commit, after all events). */
   boolean scheduleWorkflowTask;
   /** Set when only in-memory changes were made; nothing is written. */

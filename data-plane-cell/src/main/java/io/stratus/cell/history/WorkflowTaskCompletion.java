@@ -29,7 +29,10 @@ import io.temporal.api.taskqueue.v1.TaskQueue;
 import io.temporal.api.workflowservice.v1.RespondWorkflowTaskCompletedRequest;
 import io.temporal.api.workflowservice.v1.RespondWorkflowTaskCompletedResponse;
 import io.temporal.api.workflowservice.v1.RespondWorkflowTaskFailedRequest;
+import io.temporal.api.workflowservice.v1.PollActivityTaskQueueResponse;
+import java.util.ArrayList;
 import java.util.HashMap;
+import java.util.List;
 import java.util.HashSet;
 import java.util.Iterator;
 import java.util.Map;
@@ -63,6 +66,7 @@ final class WorkflowTaskCompletion {
     TaskToken token = TaskToken.decode(req.getTaskToken(), TaskToken.WORKFLOW);
     boolean dropped;
     long resetTo;
+    List<PollActivityTaskQueueResponse> eager = new ArrayList<>();
     try {
       long[] reset = new long[1];
       dropped =
@@ -70,7 +74,9 @@ final class WorkflowTaskCompletion {
               token.key(),
               (tx, ctx) -> {
                 reset[0] = tx.ms.info.lastCompletedWftStartedId;
-                return apply(tx, ctx, token, req);
+                boolean d = apply(tx, ctx, token, req);
+                eager.addAll(tx.eagerActivities);
+                return d;
               });
       resetTo = reset[0];
     } catch (CommandRejected r) {
@@ -96,7 +102,7 @@ final class WorkflowTaskCompletion {
       // The worker rolls its cached run back to the last persisted workflow task.
       return RespondWorkflowTaskCompletedResponse.newBuilder().setResetHistoryEventId(resetTo).build();
     }
-    return RespondWorkflowTaskCompletedResponse.getDefaultInstance();
+    return RespondWorkflowTaskCompletedResponse.newBuilder().addAllActivityTasks(eager).build();
   }
 
   void failedByWorker(RespondWorkflowTaskFailedRequest req) {
@@ -196,7 +202,7 @@ final class WorkflowTaskCompletion {
             "history-service");
         break;
       }
-      needTask |= applyCommand(tx, ctx, c, completedId, messages, processedMessages);
+      needTask |= applyCommand(tx, ctx, c, completedId, messages, processedMessages, req.getIdentity());
     }
     for (Message m : req.getMessagesList()) {
       if (ms.isRunning() && !processedMessages.contains(m.getId())) {
@@ -219,11 +225,17 @@ final class WorkflowTaskCompletion {
 
   /** Returns true when the command requires a new workflow task. */
   private boolean applyCommand(
-      Tx tx, WorkflowContext ctx, Command c, long completedId, Map<String, Message> messages, Set<String> processed) {
+      Tx tx,
+      WorkflowContext ctx,
+      Command c,
+      long completedId,
+      Map<String, Message> messages,
+      Set<String> processed,
+      String identity) {
     MutableState ms = tx.ms;
     ExecutionKey key = Runs.key(ms);
     switch (c.getCommandType()) {
-      case COMMAND_TYPE_SCHEDULE_ACTIVITY_TASK -> scheduleActivity(tx, c, completedId);
+      case COMMAND_TYPE_SCHEDULE_ACTIVITY_TASK -> scheduleActivity(tx, c, completedId, identity);
       case COMMAND_TYPE_REQUEST_CANCEL_ACTIVITY_TASK -> {
         long sid = c.getRequestCancelActivityTaskCommandAttributes().getScheduledEventId();
         HistoryEvent.Builder e =
@@ -430,7 +442,10 @@ final class WorkflowTaskCompletion {
     return -1;
   }
 
-  private void scheduleActivity(Tx tx, Command c, long completedId) {
+  /** Most activities started eagerly per completion (Temporal's default). */
+  static final int MAX_EAGER_ACTIVITIES = 10;
+
+  private void scheduleActivity(Tx tx, Command c, long completedId, String identity) {
     MutableState ms = tx.ms;
     var a = c.getScheduleActivityTaskCommandAttributes();
     long runTimeout = ms.info.runTimeoutMs;
@@ -492,7 +507,14 @@ final class WorkflowTaskCompletion {
     info.attemptScheduledTime = tx.now;
     info.stamp = 1;
     ms.activities.put(info.scheduledEventId, info);
-    Activities.dispatchTasks(tx, info);
+    if (a.getRequestEagerExecution()
+        && queue.equals(ms.info.taskQueue)
+        && tx.eagerActivities.size() < MAX_EAGER_ACTIVITIES) {
+      // Started in this same write and handed back with the completion: no poll round trip.
+      tx.eagerActivities.add(engine.activities.startInTx(tx, info, identity));
+    } else {
+      Activities.dispatchTasks(tx, info);
+    }
     ExecutionKey key = Runs.key(ms);
     if (s2c > 0) {
       HistoryTask t = new HistoryTask(HistoryTask.Type.ACTIVITY_TIMEOUT, key);
