@@ -2,6 +2,7 @@ package io.stratus.cell.history;
 
 import io.stratus.cell.history.state.FieldCodec;
 import io.stratus.cell.history.tasks.HistoryTask;
+import io.stratus.cell.persistence.ExecutionStore;
 import io.stratus.cell.persistence.ExecutionStore.TaskCategory;
 import io.stratus.cell.persistence.ExecutionStore.TaskKey;
 import io.stratus.cell.persistence.ExecutionStore.TaskRow;
@@ -69,7 +70,7 @@ final class QueueProcessor {
   void loadShard(int shardId) {
     int count = 0;
     for (TaskCategory category : TaskCategory.values()) {
-      long after = -1;
+      ExecutionStore.TaskCursor after = ExecutionStore.TaskCursor.START;
       while (true) {
         List<TaskRow> rows = engine.store.readTasks(shardId, category, after, LOAD_PAGE);
         List<HistoryTask> tasks = new ArrayList<>(rows.size());
@@ -83,12 +84,7 @@ final class QueueProcessor {
         if (rows.size() < LOAD_PAGE) {
           break;
         }
-        after = rows.get(rows.size() - 1).taskId();
-        if (category == TaskCategory.TIMER) {
-          // timer rows are ordered by fire time, not task id: read them all in one pass
-          after = -1;
-          break;
-        }
+        after = rows.get(rows.size() - 1).cursor();
       }
     }
     if (count > 0) {

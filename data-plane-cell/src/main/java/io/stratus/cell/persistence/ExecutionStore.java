@@ -53,8 +53,11 @@ public interface ExecutionStore extends AutoCloseable {
   /** Event batches of a run (tree id = run id) whose events intersect [fromEventId, toEventId). */
   List<byte[]> readHistory(String namespaceId, String runId, long fromEventId, long toEventId);
 
-  /** Pending tasks of one category, ordered by (fire time, task id), after the given key. */
-  List<TaskRow> readTasks(int shardId, TaskCategory category, long afterTaskId, int limit);
+  /**
+   * Pending tasks of one category, ordered by (fire time, task id), strictly after the cursor; the
+   * last row's {@link TaskRow#cursor()} reads the next page.
+   */
+  List<TaskRow> readTasks(int shardId, TaskCategory category, TaskCursor after, int limit);
 
   void deleteTasks(int shardId, long rangeId, List<TaskKey> keys);
 
@@ -77,9 +80,7 @@ public interface ExecutionStore extends AutoCloseable {
 
   record ExecutionKey(String namespaceId, String workflowId, String runId) {}
 
-  /**
-   * @param state "running" or "closed"
-   */
+  /** The current-run row of a workflow id: which run is current and how it was created. */
   record CurrentRun(
       String runId, String createRequestId, int status, boolean running, long startVersion) {}
 
@@ -87,10 +88,19 @@ public interface ExecutionStore extends AutoCloseable {
 
   record TaskKey(TaskCategory category, long taskId) {}
 
+  /** A position in a task queue: (fire time, task id); immediate tasks have fire time 0. */
+  record TaskCursor(long fireTimeMillis, long taskId) {
+    public static final TaskCursor START = new TaskCursor(Long.MIN_VALUE, Long.MIN_VALUE);
+  }
+
   /** @param fireTimeMillis 0 for immediate tasks */
   record TaskRow(TaskCategory category, long taskId, long fireTimeMillis, byte[] payload) {
     public TaskKey key() {
       return new TaskKey(category, taskId);
+    }
+
+    public TaskCursor cursor() {
+      return new TaskCursor(fireTimeMillis, taskId);
     }
   }
 

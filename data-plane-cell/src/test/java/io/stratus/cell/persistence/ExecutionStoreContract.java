@@ -169,7 +169,9 @@ public abstract class ExecutionStoreContract {
   }
 
   protected List<String> tasks(int shard, TaskCategory category, long afterTaskId, int limit) {
-    return store.readTasks(shard, category, afterTaskId, limit).stream()
+    ExecutionStore.TaskCursor after =
+        afterTaskId < 0 ? ExecutionStore.TaskCursor.START : new ExecutionStore.TaskCursor(0, afterTaskId);
+    return store.readTasks(shard, category, after, limit).stream()
         .map(ExecutionStoreContract::describe)
         .toList();
   }
@@ -789,7 +791,7 @@ public abstract class ExecutionStoreContract {
     assertThat(tasks(TaskCategory.VISIBILITY))
         .containsExactly("visibility-11@0#11", "visibility-14@0#14");
     assertThat(tasks(TaskCategory.TIMER)).containsExactly("timer-12@7000#12");
-    assertThat(store.readTasks(SHARD, TaskCategory.TIMER, -1, 10))
+    assertThat(store.readTasks(SHARD, TaskCategory.TIMER, ExecutionStore.TaskCursor.START, 10))
         .allSatisfy(r -> assertThat(r.category()).isEqualTo(TaskCategory.TIMER));
   }
 
@@ -855,14 +857,14 @@ public abstract class ExecutionStoreContract {
             List.of(transfer(5), transfer(3), transfer(9), transfer(1), transfer(7))));
 
     List<String> seen = new java.util.ArrayList<>();
-    long after = -1;
+    ExecutionStore.TaskCursor after = ExecutionStore.TaskCursor.START;
     for (int page = 0; page < 10; page++) {
       List<TaskRow> rows = store.readTasks(SHARD, TaskCategory.TRANSFER, after, 2);
       rows.forEach(r -> seen.add(describe(r)));
       if (rows.size() < 2) {
         break;
       }
-      after = rows.get(rows.size() - 1).taskId();
+      after = rows.get(rows.size() - 1).cursor();
     }
 
     assertThat(seen)
@@ -875,16 +877,29 @@ public abstract class ExecutionStoreContract {
   }
 
   @Test
-  void afterTaskIdFiltersTimerTasksByTaskIdNotByPositionInFireTimeOrder() {
-    // Pins today's meaning of afterTaskId for scheduled tasks: a filter on task id, applied before
-    // the (fire time, task id) ordering. It therefore cannot serve as a page cursor for TIMER.
+  void pagingTimerTasksByTheLastRowsCursorVisitsEveryTimerOnceInFireTimeOrder() {
     long range = acquire();
     store.createExecution(
         brandNew(
-            range, "wf", "run-1", List.of(timer(20, 1_000), timer(10, 2_000), timer(30, 3_000))));
+            range,
+            "wf",
+            "run-1",
+            List.of(timer(20, 1_000), timer(10, 2_000), timer(30, 3_000), timer(5, 3_000), timer(40, 500))));
 
-    assertThat(tasks(SHARD, TaskCategory.TIMER, 15, 100))
-        .containsExactly("timer-20@1000#20", "timer-30@3000#30");
+    List<String> seen = new java.util.ArrayList<>();
+    ExecutionStore.TaskCursor after = ExecutionStore.TaskCursor.START;
+    for (int page = 0; page < 10; page++) {
+      List<TaskRow> rows = store.readTasks(SHARD, TaskCategory.TIMER, after, 2);
+      rows.forEach(r -> seen.add(describe(r)));
+      if (rows.size() < 2) {
+        break;
+      }
+      after = rows.get(rows.size() - 1).cursor();
+    }
+
+    assertThat(seen)
+        .containsExactly(
+            "timer-40@500#40", "timer-20@1000#20", "timer-10@2000#10", "timer-5@3000#5", "timer-30@3000#30");
   }
 
   @Test

@@ -27,7 +27,7 @@ public final class MutableState implements FieldCodec.Persisted {
   /** Events from outside the worker that arrived while a workflow task was started. */
   public List<HistoryEvent> buffered = new ArrayList<>();
   public long nextEventId = 1;
-  /** Id of the last event written to history (next_event_id - 1 unless transient). */
+  /** Reserved for replication (the last write's failover version); always 0 in one cell. */
   public long lastWriteVersion;
 
   public boolean isRunning() {

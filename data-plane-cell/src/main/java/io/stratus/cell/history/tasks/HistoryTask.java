@@ -11,27 +11,40 @@ import io.stratus.cell.persistence.ExecutionStore.TaskCategory;
 public final class HistoryTask implements io.stratus.cell.history.state.FieldCodec.Persisted {
   public enum Type {
     // transfer
-    WORKFLOW_TASK(TaskCategory.TRANSFER),
-    ACTIVITY_TASK(TaskCategory.TRANSFER),
-    CLOSE_EXECUTION(TaskCategory.TRANSFER),
-    CANCEL_EXTERNAL(TaskCategory.TRANSFER),
-    SIGNAL_EXTERNAL(TaskCategory.TRANSFER),
-    START_CHILD(TaskCategory.TRANSFER),
+    WORKFLOW_TASK(1, TaskCategory.TRANSFER),
+    ACTIVITY_TASK(2, TaskCategory.TRANSFER),
+    CLOSE_EXECUTION(3, TaskCategory.TRANSFER),
+    CANCEL_EXTERNAL(4, TaskCategory.TRANSFER),
+    SIGNAL_EXTERNAL(5, TaskCategory.TRANSFER),
+    START_CHILD(6, TaskCategory.TRANSFER),
     // visibility
-    VISIBILITY(TaskCategory.VISIBILITY),
+    VISIBILITY(7, TaskCategory.VISIBILITY),
     // timer
-    WORKFLOW_TASK_TIMEOUT(TaskCategory.TIMER),
-    ACTIVITY_TIMEOUT(TaskCategory.TIMER),
-    USER_TIMER(TaskCategory.TIMER),
-    WORKFLOW_RUN_TIMEOUT(TaskCategory.TIMER),
-    ACTIVITY_RETRY(TaskCategory.TIMER),
-    WORKFLOW_BACKOFF(TaskCategory.TIMER),
-    DELETE_HISTORY(TaskCategory.TIMER);
+    WORKFLOW_TASK_TIMEOUT(8, TaskCategory.TIMER),
+    ACTIVITY_TIMEOUT(9, TaskCategory.TIMER),
+    USER_TIMER(10, TaskCategory.TIMER),
+    WORKFLOW_RUN_TIMEOUT(11, TaskCategory.TIMER),
+    ACTIVITY_RETRY(12, TaskCategory.TIMER),
+    WORKFLOW_BACKOFF(13, TaskCategory.TIMER),
+    DELETE_HISTORY(14, TaskCategory.TIMER);
+
+    /** Persisted code: stable forever, independent of declaration order. */
+    public final int code;
 
     public final TaskCategory category;
 
-    Type(TaskCategory category) {
+    Type(int code, TaskCategory category) {
+      this.code = code;
       this.category = category;
+    }
+
+    static Type ofCode(int code) {
+      for (Type t : values()) {
+        if (t.code == code) {
+          return t;
+        }
+      }
+      throw new IllegalArgumentException("unknown history task type code " + code);
     }
   }
 
@@ -69,7 +82,7 @@ public final class HistoryTask implements io.stratus.cell.history.state.FieldCod
 
   @Override
   public void fields(io.stratus.cell.history.state.FieldCodec c) {
-    type = Type.values()[c.i32(1, type == null ? 0 : type.ordinal())];
+    type = Type.ofCode(c.i32(1, type == null ? 0 : type.code));
     namespaceId = c.str(2, namespaceId);
     workflowId = c.str(3, workflowId);
     runId = c.str(4, runId);

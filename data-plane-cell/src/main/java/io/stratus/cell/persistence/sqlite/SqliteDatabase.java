@@ -51,6 +51,7 @@ public final class SqliteDatabase implements AutoCloseable {
   private final LinkedBlockingQueue<Pending> queue = new LinkedBlockingQueue<>();
   private final Thread writerThread;
   private volatile boolean closed;
+  private final Object lifecycle = new Object();
   /** Prepared statements per connection; a connection is only ever used by one thread at a time. */
   private final java.util.Map<Connection, java.util.Map<String, PreparedStatement>> statements =
       new java.util.concurrent.ConcurrentHashMap<>();
@@ -138,11 +139,15 @@ public final class SqliteDatabase implements AutoCloseable {
 
   @SuppressWarnings("unchecked")
   public <T> T write(WriteOp<T> op) {
-    if (closed) {
-      throw new IllegalStateException("database is closed");
-    }
     CompletableFuture<Object> f = new CompletableFuture<>();
-    queue.add(new Pending(op, f));
+    // Checked and enqueued together with close() setting the flag: a write is either refused or
+    // processed before the writer thread exits, never left waiting.
+    synchronized (lifecycle) {
+      if (closed) {
+        throw new IllegalStateException("database " + file + " is closed");
+      }
+      queue.add(new Pending(op, f));
+    }
     try {
       return (T) f.get();
     } catch (InterruptedException e) {
@@ -233,14 +238,20 @@ public final class SqliteDatabase implements AutoCloseable {
 
   @Override
   public void close() {
-    if (closed) {
-      return;
+    synchronized (lifecycle) {
+      if (closed) {
+        return;
+      }
+      closed = true;
     }
-    closed = true;
     try {
-      writerThread.join(5000);
+      // The writer drains everything queued before the flag was set, then exits.
+      writerThread.join(60_000);
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
+    }
+    if (writerThread.isAlive()) {
+      log.error("SQLite writer still busy after 60 s; closing {} anyway", file);
     }
     closeQuietly(writer);
     for (Connection c : readers) {

@@ -264,18 +264,21 @@ public final class SqliteExecutionStore implements ExecutionStore {
   }
 
   @Override
-  public List<TaskRow> readTasks(int shardId, TaskCategory category, long afterTaskId, int limit) {
+  public List<TaskRow> readTasks(int shardId, TaskCategory category, TaskCursor after, int limit) {
     return db.read(
         c -> {
           List<TaskRow> out = new ArrayList<>();
           try (PreparedStatement ps =
               db.prepared(c, 
                   "SELECT task_id, fire_time, data FROM history_tasks WHERE shard_id=? AND"
-                      + " category=? AND task_id>? ORDER BY fire_time, task_id LIMIT ?")) {
+                      + " category=? AND (fire_time>? OR (fire_time=? AND task_id>?))"
+                      + " ORDER BY fire_time, task_id LIMIT ?")) {
             ps.setInt(1, shardId);
             ps.setInt(2, category.ordinal());
-            ps.setLong(3, afterTaskId);
-            ps.setInt(4, limit);
+            ps.setLong(3, after.fireTimeMillis());
+            ps.setLong(4, after.fireTimeMillis());
+            ps.setLong(5, after.taskId());
+            ps.setInt(6, limit);
             try (ResultSet rs = ps.executeQuery()) {
               while (rs.next()) {
                 out.add(new TaskRow(category, rs.getLong(1), rs.getLong(2), rs.getBytes(3)));
@@ -288,9 +291,6 @@ public final class SqliteExecutionStore implements ExecutionStore {
 
   @Override
   public void deleteTasks(int shardId, long rangeId, List<TaskKey> keys) {
-    if (keys.isEmpty()) {
-      return;
-    }
     db.write(
         c -> {
           checkRange(c, shardId, rangeId);
