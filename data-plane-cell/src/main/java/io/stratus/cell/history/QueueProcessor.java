@@ -24,12 +24,23 @@ import org.slf4j.LoggerFactory;
  * when a shard is loaded, so a crash between the two only delays them. Execution is at least
  * once; executors re-check state. Tasks that fail are retried with backoff.
  *
+ * <p>Timers are held in memory only when due within {@link #TIMER_WINDOW_MILLIS}; a scan every
+ * {@link #TIMER_SCAN_MILLIS} loads the next window from the database, so a cell with millions of
+ * far-off timers (retention, long sleeps) keeps its memory flat. A per-shard watermark, advanced
+ * under the same lock that new timers check, guarantees none falls between the two paths.
+ *
  * <p>Owns one scheduler thread; executors run on virtual threads. Completed tasks are deleted in
  * small batches in the background.
  */
 final class QueueProcessor {
   private static final Logger log = LoggerFactory.getLogger(QueueProcessor.class);
   private static final int LOAD_PAGE = 1000;
+  /** Timers due further out stay in the database until a scan brings them into memory. */
+  static final long TIMER_WINDOW_MILLIS = 60_000;
+  static final long TIMER_SCAN_MILLIS = 20_000;
+
+  /** Per shard: every timer due at or before this time is scheduled in memory. */
+  private final Map<Integer, long[]> timerWatermarks = new java.util.concurrent.ConcurrentHashMap<>();
 
   private final HistoryEngine engine;
   private final TaskExecutors executors;
@@ -52,6 +63,11 @@ final class QueueProcessor {
 
   void start() {
     scheduler.scheduleWithFixedDelay(this::flushDeletes, 100, 100, TimeUnit.MILLISECONDS);
+    scheduler.scheduleWithFixedDelay(
+        () -> timerWatermarks.keySet().forEach(shard -> workers.execute(() -> scanTimers(shard))),
+        TIMER_SCAN_MILLIS,
+        TIMER_SCAN_MILLIS,
+        TimeUnit.MILLISECONDS);
     scheduler.scheduleWithFixedDelay(engine::trimCache, 1, 1, TimeUnit.SECONDS);
   }
 
@@ -69,17 +85,11 @@ final class QueueProcessor {
 
   void loadShard(int shardId) {
     int count = 0;
-    for (TaskCategory category : TaskCategory.values()) {
+    for (TaskCategory category : List.of(TaskCategory.TRANSFER, TaskCategory.VISIBILITY)) {
       ExecutionStore.TaskCursor after = ExecutionStore.TaskCursor.START;
       while (true) {
         List<TaskRow> rows = engine.store.readTasks(shardId, category, after, LOAD_PAGE);
-        List<HistoryTask> tasks = new ArrayList<>(rows.size());
-        for (TaskRow r : rows) {
-          HistoryTask t = FieldCodec.decode(r.payload(), HistoryTask::new);
-          t.taskId = r.taskId();
-          tasks.add(t);
-        }
-        enqueue(shardId, tasks);
+        enqueue(shardId, decode(rows));
         count += rows.size();
         if (rows.size() < LOAD_PAGE) {
           break;
@@ -87,8 +97,60 @@ final class QueueProcessor {
         after = rows.get(rows.size() - 1).cursor();
       }
     }
+    timerWatermarks.putIfAbsent(shardId, new long[] {Long.MIN_VALUE});
+    count += scanTimers(shardId);
     if (count > 0) {
       log.info("shard {} loaded {} pending tasks", shardId, count);
+    }
+  }
+
+  private static List<HistoryTask> decode(List<TaskRow> rows) {
+    List<HistoryTask> tasks = new ArrayList<>(rows.size());
+    for (TaskRow r : rows) {
+      HistoryTask t = FieldCodec.decode(r.payload(), HistoryTask::new);
+      t.taskId = r.taskId();
+      tasks.add(t);
+    }
+    return tasks;
+  }
+
+  /** Schedules the shard's timers due before the end of the next window; returns how many. */
+  private int scanTimers(int shardId) {
+    long[] watermark = timerWatermarks.get(shardId);
+    int count = 0;
+    try {
+      synchronized (watermark) {
+        long until = engine.now() + TIMER_WINDOW_MILLIS;
+        ExecutionStore.TaskCursor after = new ExecutionStore.TaskCursor(watermark[0], Long.MAX_VALUE);
+        scan:
+        while (true) {
+          List<TaskRow> rows = engine.store.readTasks(shardId, TaskCategory.TIMER, after, LOAD_PAGE);
+          for (HistoryTask t : decode(rows)) {
+            if (t.fireTime > until) {
+              break scan;
+            }
+            schedule(shardId, t);
+            count++;
+          }
+          if (rows.size() < LOAD_PAGE) {
+            break;
+          }
+          after = rows.get(rows.size() - 1).cursor();
+        }
+        watermark[0] = until;
+      }
+    } catch (RuntimeException e) {
+      log.warn("scanning timers of shard {} failed; the next scan retries", shardId, e);
+    }
+    return count;
+  }
+
+  private void schedule(int shardId, HistoryTask t) {
+    long delay = t.fireTime - engine.now();
+    if (delay > 0) {
+      scheduler.schedule(() -> submit(shardId, t, 0), delay, TimeUnit.MILLISECONDS);
+    } else {
+      submit(shardId, t, 0);
     }
   }
 
@@ -96,13 +158,17 @@ final class QueueProcessor {
     if (stopped) {
       return;
     }
-    long now = engine.now();
     for (HistoryTask t : tasks) {
-      long delay = t.fireTime - now;
-      if (t.type.category == TaskCategory.TIMER && delay > 0) {
-        scheduler.schedule(() -> submit(shardId, t, 0), delay, TimeUnit.MILLISECONDS);
-      } else {
+      if (t.type.category != TaskCategory.TIMER) {
         submit(shardId, t, 0);
+        continue;
+      }
+      long[] watermark = timerWatermarks.computeIfAbsent(shardId, k -> new long[] {Long.MIN_VALUE});
+      synchronized (watermark) {
+        if (t.fireTime <= watermark[0]) {
+          schedule(shardId, t);
+        }
+        // otherwise a later scan loads it from the database
       }
     }
   }

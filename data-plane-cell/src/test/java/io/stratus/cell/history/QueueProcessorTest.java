@@ -69,10 +69,10 @@ class QueueProcessorTest {
             });
   }
 
-  /** Writes one run with {@code count} user timers due an hour from now, in fire-time order. */
+  /** Writes one run with {@code count} user timers due within the in-memory timer window, in fire-time order. */
   private void storeRunWithPendingTimers(int count) {
     long range = sqlite.acquireShard(SHARD, "setup").rangeId();
-    long due = System.currentTimeMillis() + 3_600_000;
+    long due = System.currentTimeMillis() + QueueProcessor.TIMER_WINDOW_MILLIS / 2;
     List<TaskRow> timers = new ArrayList<>();
     for (int i = 0; i < count; i++) {
       HistoryTask t = new HistoryTask(HistoryTask.Type.USER_TIMER, KEY);
