@@ -14,8 +14,40 @@ import java.util.Objects;
  * @param shardCount history shards, fixed forever when the database is created
  */
 public record CellConfig(
-    String ip, int port, Path dbFile, List<String> namespaces, int shardCount, String cellName) {
+    String ip,
+    int port,
+    Path dbFile,
+    List<String> namespaces,
+    int shardCount,
+    String cellName,
+    CellSettings.Persistence persistence,
+    CellSettings.Visibility visibility) {
+  /** A cell on SQLite (persistence and visibility in {@code dbFile}). */
+  public CellConfig(String ip, int port, Path dbFile, List<String> namespaces, int shardCount, String cellName) {
+    this(
+        ip,
+        port,
+        dbFile,
+        namespaces,
+        shardCount,
+        cellName,
+        new CellSettings.Persistence.Sqlite(dbFile),
+        new CellSettings.Visibility.Sqlite(dbFile));
+  }
+
+  public static CellConfig of(CellSettings s) {
+    Path db =
+        switch (s.persistence()) {
+          case CellSettings.Persistence.Sqlite sqlite -> sqlite.file();
+          case CellSettings.Persistence.Cassandra c ->
+              s.visibility() instanceof CellSettings.Visibility.Sqlite v ? v.file() : Path.of(".");
+        };
+    return new CellConfig(s.ip(), s.port(), db, s.namespaces(), s.shards(), s.name(), s.persistence(), s.visibility());
+  }
+
   public CellConfig {
+    Objects.requireNonNull(persistence, "persistence");
+    Objects.requireNonNull(visibility, "visibility");
     Objects.requireNonNull(ip, "ip");
     Objects.requireNonNull(dbFile, "dbFile");
     namespaces = List.copyOf(namespaces);

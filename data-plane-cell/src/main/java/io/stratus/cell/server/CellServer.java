@@ -9,12 +9,9 @@ import io.stratus.cell.frontend.WorkflowServiceHandler;
 import io.stratus.cell.history.HistoryEngine;
 import io.stratus.cell.matching.MatchingEngine;
 import io.stratus.cell.namespace.NamespaceRegistry;
-import io.stratus.cell.persistence.sqlite.SqliteDatabase;
-import io.stratus.cell.persistence.sqlite.SqliteExecutionStore;
-import io.stratus.cell.persistence.sqlite.SqliteNamespaceStore;
 import io.stratus.cell.visibility.SearchAttributeCatalog;
 import io.stratus.cell.visibility.SearchAttributesCodec;
-import io.stratus.cell.visibility.sqlite.SqliteVisibilityStore;
+import io.stratus.cell.visibility.VisibilityStore;
 import io.temporal.api.enums.v1.IndexedValueType;
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -37,8 +34,7 @@ public final class CellServer implements AutoCloseable {
   private static final Logger log = LoggerFactory.getLogger(CellServer.class);
 
   private final CellConfig config;
-  private final SqliteDatabase db;
-  private final SqliteVisibilityStore visibility;
+  private final Backends backends;
   private final HistoryEngine history;
   private final Server server;
   private final ExecutorService rpcThreads;
@@ -47,21 +43,17 @@ public final class CellServer implements AutoCloseable {
   private CellServer(CellConfig config) {
     this.config = config;
     InstantSource clock = InstantSource.system();
-    db = new SqliteDatabase(config.dbFile());
-    SqliteExecutionStore executions = new SqliteExecutionStore(db);
-    NamespaceRegistry namespaces = new NamespaceRegistry(new SqliteNamespaceStore(db));
+    backends = new Backends(config);
+    NamespaceRegistry namespaces = new NamespaceRegistry(backends.namespaces);
     for (String ns : config.namespaces()) {
       namespaces.ensure(
           ns, ns.equals("default") ? SearchAttributeCatalog.DEFAULT_NAMESPACE_CUSTOM : Map.<String, IndexedValueType>of());
     }
-    visibility =
-        new SqliteVisibilityStore(
-            db,
-            nsId -> namespaces.byId(nsId).map(e -> e.customSearchAttributes()).orElse(Map.of()));
+    VisibilityStore visibility = backends.visibility(namespaces);
     MatchingEngine matching = new MatchingEngine(clock);
     history =
         new HistoryEngine(
-            executions,
+            backends.executions,
             visibility,
             matching,
             namespaces,
@@ -93,7 +85,7 @@ public final class CellServer implements AutoCloseable {
       server.start();
     } catch (IOException e) {
       history.stop();
-      db.close();
+      backends.close();
       throw new UncheckedIOException(
           "cannot listen on " + config.ip() + ":" + config.port() + " (is another process using the port?)", e);
     }
@@ -101,7 +93,9 @@ public final class CellServer implements AutoCloseable {
     health.setStatus(
         "temporal.api.workflowservice.v1.WorkflowService",
         io.grpc.health.v1.HealthCheckResponse.ServingStatus.SERVING);
-    log.info("cell {} serving on {}:{} (db {})", config.cellName(), config.ip(), port(), config.dbFile());
+    log.info(
+        "cell {} serving on {}:{} (persistence {}, visibility {})",
+        config.cellName(), config.ip(), port(), config.persistence(), config.visibility());
   }
 
   public static CellServer start(CellConfig config) {
@@ -133,7 +127,6 @@ public final class CellServer implements AutoCloseable {
     }
     history.stop();
     rpcThreads.shutdownNow();
-    visibility.close();
-    db.close();
+    backends.close();
   }
 }

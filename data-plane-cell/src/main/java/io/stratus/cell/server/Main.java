@@ -53,7 +53,19 @@ public final class Main {
         yield EXIT_OK;
       }
       case CommandLine.StartDev startDev -> startDev(startDev, out, err);
+      case CommandLine.Start start -> start(start, out, err);
     };
+  }
+
+  private static int start(CommandLine.Start cmd, PrintStream out, PrintStream err) {
+    CellSettings settings;
+    try {
+      settings = CellSettings.load(cmd.config(), System.getenv());
+    } catch (CellSettings.InvalidSettingsException e) {
+      err.println("error: " + e.getMessage());
+      return EXIT_FAILURE;
+    }
+    return serve(CellConfig.of(settings), out, err);
   }
 
   private static int startDev(CommandLine.StartDev cmd, PrintStream out, PrintStream err) {
@@ -68,8 +80,11 @@ public final class Main {
       return EXIT_FAILURE;
     }
 
-    CellConfig config =
-        new CellConfig(cmd.ip(), cmd.port(), dbFile, cmd.namespaces(), cmd.shards(), null);
+    return serve(new CellConfig(cmd.ip(), cmd.port(), dbFile, cmd.namespaces(), cmd.shards(), null), out, err);
+  }
+
+  /** Starts the cell, prints where it listens, and blocks until the process is stopped. */
+  private static int serve(CellConfig config, PrintStream out, PrintStream err) {
     CellServer server;
     try {
       server = CellServer.start(config);
@@ -77,7 +92,7 @@ public final class Main {
       err.println("error: the cell did not start: " + e);
       err.println(
           "hint: is port "
-              + cmd.port()
+              + config.port()
               + " already in use? Pick another with --port, or stop the other process.");
       return EXIT_FAILURE;
     }
@@ -99,7 +114,8 @@ public final class Main {
     String listen = server.config().ip() + ":" + server.port();
     String connect = connectAddress(server.config().ip()) + ":" + server.port();
     out.println("Stratus cell listening on " + listen);
-    out.println("database: " + dbFile);
+    out.println("persistence: " + describe(config.persistence()));
+    out.println("visibility: " + describe(config.visibility()));
     out.println("namespaces: " + String.join(", ", config.namespaces()));
     out.println("history shards: " + config.shardCount());
     out.println(
@@ -114,6 +130,20 @@ public final class Main {
       Thread.currentThread().interrupt();
     }
     return EXIT_OK;
+  }
+
+  private static String describe(CellSettings.Persistence p) {
+    return switch (p) {
+      case CellSettings.Persistence.Sqlite s -> "sqlite " + s.file().toAbsolutePath().normalize();
+      case CellSettings.Persistence.Cassandra c -> "cassandra " + c.contactPoints() + " keyspace " + c.keyspace();
+    };
+  }
+
+  private static String describe(CellSettings.Visibility v) {
+    return switch (v) {
+      case CellSettings.Visibility.Sqlite s -> "sqlite " + s.file().toAbsolutePath().normalize();
+      case CellSettings.Visibility.Elasticsearch e -> "elasticsearch " + e.url() + " index " + e.index();
+    };
   }
 
   /** A wildcard bind address is not something a client can dial; loopback is. */
@@ -143,6 +173,11 @@ public final class Main {
 
         Commands:
           start-dev   Start a development cell: one process, one SQLite file, on loopback.
+          start       Start a cell from a configuration file (backends, shards, address):
+                        stratus cell start --config FILE
+                      STRATUS_* environment variables override the file, e.g.
+                      STRATUS_PERSISTENCE_BACKEND=cassandra STRATUS_CELL_PORT=7234
+                      (docs/config-reference.md lists them all).
 
         Flags of start-dev:
           -p, --port PORT           frontend gRPC port (default 7233; 0 picks a free one)
@@ -159,7 +194,9 @@ public final class Main {
           stratus cell start-dev --port 7234 --db-filename /tmp/cell.db --namespace orders
         """;
 
-    sealed interface Command permits Help, StartDev {}
+    sealed interface Command permits Help, StartDev, Start {}
+
+    record Start(Path config) implements Command {}
 
     record Help() implements Command {}
 
@@ -195,9 +232,28 @@ public final class Main {
       }
       return switch (command) {
         case "start-dev" -> parseStartDev(rest);
+        case "start" -> parseStart(rest);
         default ->
-            throw new UsageException("unknown cell command '" + command + "' (expected 'start-dev')");
+            throw new UsageException(
+                "unknown cell command '" + command + "' (expected 'start-dev' or 'start')");
       };
+    }
+
+    private static Command parseStart(List<String> args) throws UsageException {
+      if (args.size() == 1 && isHelp(args.get(0))) {
+        return new Help();
+      }
+      if (args.size() == 1 && args.get(0).startsWith("--config=")) {
+        return new Start(Path.of(args.get(0).substring("--config=".length())));
+      }
+      if (args.size() != 2 || !args.get(0).equals("--config")) {
+        throw new UsageException("start needs --config FILE");
+      }
+      Path file = Path.of(args.get(1));
+      if (!Files.isReadable(file)) {
+        throw new UsageException("config file " + file + " does not exist or is not readable");
+      }
+      return new Start(file);
     }
 
     private static Command parseStartDev(List<String> args) throws UsageException {

@@ -55,8 +55,12 @@ class MainCommandLineTest {
     assertThatThrownBy(() -> CommandLine.parse()).isInstanceOf(UsageException.class);
     assertThatThrownBy(() -> CommandLine.parse("server", "start-dev"))
         .hasMessageContaining("unknown command 'server'");
+    assertThatThrownBy(() -> CommandLine.parse("cell", "stop"))
+        .hasMessageContaining("unknown cell command 'stop'");
     assertThatThrownBy(() -> CommandLine.parse("cell", "start"))
-        .hasMessageContaining("unknown cell command 'start'");
+        .hasMessageContaining("start needs --config FILE");
+    assertThatThrownBy(() -> CommandLine.parse("cell", "start", "--config", "/no/such/cell.yaml"))
+        .hasMessageContaining("does not exist");
     assertThatThrownBy(() -> CommandLine.parse("cell", "start-dev", "--port"))
         .hasMessageContaining("--port needs a value");
     assertThatThrownBy(() -> CommandLine.parse("cell", "start-dev", "--port", "http"))

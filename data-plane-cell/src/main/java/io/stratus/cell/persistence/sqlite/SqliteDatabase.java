@@ -57,7 +57,7 @@ public final class SqliteDatabase implements AutoCloseable {
       new java.util.concurrent.ConcurrentHashMap<>();
 
   public SqliteDatabase(Path file) {
-    this.file = file.toAbsolutePath();
+    this.file = file.toAbsolutePath().normalize();
     try {
       if (this.file.getParent() != null) {
         Files.createDirectories(this.file.getParent());

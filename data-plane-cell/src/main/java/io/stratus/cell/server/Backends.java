@@ -1,0 +1,77 @@
+package io.stratus.cell.server;
+
+import io.stratus.cell.namespace.NamespaceResolver;
+import io.stratus.cell.persistence.ExecutionStore;
+import io.stratus.cell.persistence.NamespaceStore;
+import io.stratus.cell.persistence.sqlite.SqliteDatabase;
+import io.stratus.cell.persistence.sqlite.SqliteExecutionStore;
+import io.stratus.cell.persistence.sqlite.SqliteNamespaceStore;
+import io.stratus.cell.visibility.VisibilityStore;
+import io.stratus.cell.visibility.sqlite.SqliteVisibilityStore;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The storage a cell runs on, chosen by its settings: the only place that knows the backends.
+ * Holds what must be closed when the cell stops, in reverse order of opening.
+ */
+final class Backends implements AutoCloseable {
+  private static final Logger log = LoggerFactory.getLogger(Backends.class);
+
+  final ExecutionStore executions;
+  final NamespaceStore namespaces;
+  private final CellSettings.Visibility visibilitySettings;
+  private final List<AutoCloseable> toClose = new ArrayList<>();
+  private SqliteDatabase sqlite;
+
+  Backends(CellConfig config) {
+    switch (config.persistence()) {
+      case CellSettings.Persistence.Sqlite s -> {
+        sqlite = open(s.file());
+        executions = new SqliteExecutionStore(sqlite);
+        namespaces = new SqliteNamespaceStore(sqlite);
+      }
+      case CellSettings.Persistence.Cassandra c ->
+          throw new IllegalStateException("the cassandra persistence backend is not part of this build");
+    }
+    visibilitySettings = config.visibility();
+  }
+
+  private SqliteDatabase open(Path file) {
+    SqliteDatabase db = new SqliteDatabase(file);
+    toClose.add(db);
+    return db;
+  }
+
+  /** Opens visibility; it needs the namespace registry to know custom search attribute types. */
+  VisibilityStore visibility(NamespaceResolver namespaces) {
+    return switch (visibilitySettings) {
+      case CellSettings.Visibility.Sqlite s -> {
+        SqliteDatabase db =
+            sqlite != null && sqlite.file().equals(s.file().toAbsolutePath().normalize()) ? sqlite : open(s.file());
+        SqliteVisibilityStore store =
+            new SqliteVisibilityStore(
+                db, nsId -> namespaces.byId(nsId).map(e -> e.customSearchAttributes()).orElse(Map.of()));
+        toClose.add(0, store);
+        yield store;
+      }
+      case CellSettings.Visibility.Elasticsearch e ->
+          throw new IllegalStateException("the elasticsearch visibility backend is not part of this build");
+    };
+  }
+
+  @Override
+  public void close() {
+    for (AutoCloseable c : toClose) {
+      try {
+        c.close();
+      } catch (Exception e) {
+        log.warn("closing {} failed", c, e);
+      }
+    }
+  }
+}

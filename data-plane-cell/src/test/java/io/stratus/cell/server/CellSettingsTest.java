@@ -1,0 +1,121 @@
+package io.stratus.cell.server;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Map;
+import java.util.TreeMap;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+class CellSettingsTest {
+  @TempDir Path dir;
+
+  private Path write(String yaml) throws Exception {
+    Path f = dir.resolve("cell.yaml");
+    Files.writeString(f, yaml);
+    return f;
+  }
+
+  @Test
+  void anEmptyFileMeansAnEmbeddedSqliteCellWithDefaults() throws Exception {
+    CellSettings s = CellSettings.load(write(""), Map.of());
+    assertThat(s.name()).isEqualTo("cell-1");
+    assertThat(s.port()).isEqualTo(7233);
+    assertThat(s.namespaces()).containsExactly("default");
+    assertThat(s.persistence()).isInstanceOf(CellSettings.Persistence.Sqlite.class);
+    assertThat(s.visibility()).isEqualTo(new CellSettings.Visibility.Sqlite(((CellSettings.Persistence.Sqlite) s.persistence()).file()));
+  }
+
+  @Test
+  void cassandraAndElasticsearchAreReadFromTheFile() throws Exception {
+    CellSettings s =
+        CellSettings.load(
+            write(
+                """
+                cell: { name: cell-7, port: 7300, shards: 512, namespaces: [default, orders] }
+                persistence:
+                  backend: cassandra
+                  cassandra:
+                    contactPoints: [10.0.0.5:9042, 10.0.0.6:9042]
+                    localDatacenter: dc1
+                    keyspace: stratus_cell_7
+                    consistency: quorum
+                visibility:
+                  backend: elasticsearch
+                  elasticsearch: { url: "http://10.0.0.9:9200", index: vis_cell_7 }
+                """),
+            Map.of());
+    assertThat(s.shards()).isEqualTo(512);
+    assertThat(s.namespaces()).containsExactly("default", "orders");
+    assertThat(s.persistence())
+        .isEqualTo(
+            new CellSettings.Persistence.Cassandra(
+                java.util.List.of("10.0.0.5:9042", "10.0.0.6:9042"),
+                "dc1",
+                "stratus_cell_7",
+                "{'class': 'SimpleStrategy', 'replication_factor': 1}",
+                "QUORUM",
+                "LOCAL_SERIAL"));
+    assertThat(s.visibility()).isEqualTo(new CellSettings.Visibility.Elasticsearch("http://10.0.0.9:9200", "vis_cell_7"));
+  }
+
+  @Test
+  void environmentVariablesOverrideTheFile() throws Exception {
+    CellSettings s =
+        CellSettings.load(
+            write("cell: { port: 7300 }\npersistence: { backend: sqlite }\n"),
+            Map.of(
+                "STRATUS_CELL_PORT", "7400",
+                "STRATUS_PERSISTENCE_BACKEND", "cassandra",
+                "STRATUS_CASSANDRA_CONTACT_POINTS", "a:9042,b:9042"));
+    assertThat(s.port()).isEqualTo(7400);
+    assertThat(((CellSettings.Persistence.Cassandra) s.persistence()).contactPoints()).containsExactly("a:9042", "b:9042");
+  }
+
+  @Test
+  void mistakesNameTheKeyAndTheFix() throws Exception {
+    assertThatThrownBy(() -> CellSettings.load(write("persistence: { backend: mysql }"), Map.of()))
+        .hasMessageContaining("persistence.backend must be 'sqlite' or 'cassandra'");
+    assertThatThrownBy(() -> CellSettings.load(write("cell: { port: 70000 }"), Map.of()))
+        .hasMessageContaining("cell.port must be 0..65535");
+    assertThatThrownBy(() -> CellSettings.load(write("cell: { port: seven }"), Map.of()))
+        .hasMessageContaining("cell.port must be a whole number");
+    assertThatThrownBy(
+            () -> CellSettings.load(write("persistence: { backend: cassandra, cassandra: { consistency: MOST } }"), Map.of()))
+        .hasMessageContaining("persistence.cassandra.consistency must be one of");
+    assertThatThrownBy(() -> CellSettings.load(dir.resolve("missing.yaml"), Map.of()))
+        .hasMessageContaining("cannot read config");
+  }
+
+  @Test
+  void theConfigReferenceListsEveryEnvironmentVariable() throws Exception {
+    Path doc = Path.of(System.getProperty("user.dir")).resolve("../docs/config-reference.md").normalize();
+    String expected = render();
+    if (Boolean.getBoolean("stratus.writeDocs")) {
+      Files.writeString(doc, expected);
+    }
+    assertThat(Files.readString(doc))
+        .as("docs/config-reference.md is stale: run the test with -Dstratus.writeDocs=true")
+        .isEqualTo(expected);
+  }
+
+  static String render() {
+    StringBuilder b =
+        new StringBuilder(
+            """
+            # Cell configuration reference
+
+            `./stratus cell start --config FILE` reads a YAML file; each environment variable below
+            overrides the key beside it. Generated from `CellSettings.ENVIRONMENT` by
+            `CellSettingsTest` (`-Dstratus.writeDocs=true` rewrites this file).
+
+            | environment variable | YAML key |
+            |---|---|
+            """);
+    new TreeMap<>(CellSettings.ENVIRONMENT).forEach((env, key) -> b.append("| `").append(env).append("` | `").append(key).append("` |\n"));
+    return b.toString();
+  }
+}
