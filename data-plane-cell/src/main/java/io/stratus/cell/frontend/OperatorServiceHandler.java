@@ -18,9 +18,11 @@ public final class OperatorServiceHandler extends OperatorServiceGrpc.OperatorSe
   static final int MAX_CUSTOM_SEARCH_ATTRIBUTES = 100;
 
   private final NamespaceRegistry namespaces;
+  private final io.stratus.cell.visibility.VisibilityStore visibility;
 
-  public OperatorServiceHandler(NamespaceRegistry namespaces) {
+  public OperatorServiceHandler(NamespaceRegistry namespaces, io.stratus.cell.visibility.VisibilityStore visibility) {
     this.namespaces = namespaces;
+    this.visibility = visibility;
   }
 
   private static String namespace(String n) {
@@ -33,24 +35,17 @@ public final class OperatorServiceHandler extends OperatorServiceGrpc.OperatorSe
   @Override
   public void addSearchAttributes(AddSearchAttributesRequest r, StreamObserver<AddSearchAttributesResponse> o) {
     call(o, () -> {
-      namespaces.update(namespace(r.getNamespace()), rec -> {
+      String ns = namespace(r.getNamespace());
+      NamespaceRecord current = namespaces.recordByName(ns);
+      for (Map.Entry<String, IndexedValueType> e : r.getSearchAttributesMap().entrySet()) {
+        validateNew(current, e.getKey(), e.getValue());
+      }
+      // Visibility first: an attribute must be filterable before anyone is told it exists.
+      visibility.addSearchAttributes(r.getSearchAttributesMap());
+      namespaces.update(ns, rec -> {
         for (Map.Entry<String, IndexedValueType> e : r.getSearchAttributesMap().entrySet()) {
-          String name = e.getKey();
-          if (name.isEmpty() || name.length() > 255) {
-            throw CellException.invalidArgument("search attribute name must be 1-255 characters");
-          }
-          if (SearchAttributeCatalog.isBuiltIn(name)) {
-            throw CellException.invalidArgument("Search attribute " + name + " is reserved by system.");
-          }
-          if (e.getValue() == IndexedValueType.INDEXED_VALUE_TYPE_UNSPECIFIED || e.getValue() == IndexedValueType.UNRECOGNIZED) {
-            throw CellException.invalidArgument("Unknown search attribute type for " + name + ".");
-          }
-          Integer existing = rec.customSearchAttributes.get(name);
-          if (existing != null && existing != e.getValue().getNumber()) {
-            throw CellException.of(CellException.Code.ALREADY_EXISTS,
-                "Search attribute " + name + " already exists with another type.", null);
-          }
-          rec.customSearchAttributes.put(name, e.getValue().getNumber());
+          validateNew(rec, e.getKey(), e.getValue());
+          rec.customSearchAttributes.put(e.getKey(), e.getValue().getNumber());
         }
         if (rec.customSearchAttributes.size() > MAX_CUSTOM_SEARCH_ATTRIBUTES) {
           throw CellException.invalidArgument(
@@ -59,6 +54,23 @@ public final class OperatorServiceHandler extends OperatorServiceGrpc.OperatorSe
       });
       return AddSearchAttributesResponse.getDefaultInstance();
     });
+  }
+
+  private static void validateNew(NamespaceRecord rec, String name, IndexedValueType type) {
+    if (name.isEmpty() || name.length() > 255) {
+      throw CellException.invalidArgument("search attribute name must be 1-255 characters");
+    }
+    if (SearchAttributeCatalog.isBuiltIn(name)) {
+      throw CellException.invalidArgument("Search attribute " + name + " is reserved by system.");
+    }
+    if (type == IndexedValueType.INDEXED_VALUE_TYPE_UNSPECIFIED || type == IndexedValueType.UNRECOGNIZED) {
+      throw CellException.invalidArgument("Unknown search attribute type for " + name + ".");
+    }
+    Integer existing = rec.customSearchAttributes.get(name);
+    if (existing != null && existing != type.getNumber()) {
+      throw CellException.of(
+          CellException.Code.ALREADY_EXISTS, "Search attribute " + name + " already exists with another type.", null);
+    }
   }
 
   @Override

@@ -78,7 +78,7 @@ public final class CellServer implements AutoCloseable {
             .permitKeepAliveWithoutCalls(true)
             .permitKeepAliveTime(10, TimeUnit.SECONDS)
             .addService(RequestGuard.guard(frontend.bindService()))
-            .addService(RequestGuard.guard(new OperatorServiceHandler(namespaces).bindService()))
+            .addService(RequestGuard.guard(new OperatorServiceHandler(namespaces, visibility).bindService()))
             .addService(health.getHealthService())
             .build();
     try {

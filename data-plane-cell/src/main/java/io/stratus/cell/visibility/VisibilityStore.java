@@ -39,6 +39,13 @@ public interface VisibilityStore extends AutoCloseable {
   /** Count, or count per ExecutionStatus when the query ends with {@code GROUP BY ExecutionStatus}. */
   CountResult count(String namespaceId, String query, Map<String, IndexedValueType> customTypes);
 
+  /**
+   * Makes newly registered custom search attributes filterable (a mapping change in
+   * Elasticsearch). Called before the registration is acknowledged; stores that need nothing
+   * (SQLite keeps attributes in a JSON column) keep the default.
+   */
+  default void addSearchAttributes(Map<String, IndexedValueType> attributes) {}
+
   @Override
   void close();
 
