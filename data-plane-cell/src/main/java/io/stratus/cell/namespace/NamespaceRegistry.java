@@ -27,14 +27,56 @@ public final class NamespaceRegistry implements NamespaceResolver {
   private final ConcurrentHashMap<String, NamespaceRecord> byId = new ConcurrentHashMap<>();
   private final ConcurrentHashMap<String, Long> versions = new ConcurrentHashMap<>();
 
+  /** How stale the cache may get when other hosts change namespaces (a cell scales out). */
+  static final long REFRESH_MILLIS = 5_000;
+
+  private volatile long refreshedAt;
+  private final java.util.concurrent.locks.ReentrantLock refreshing = new java.util.concurrent.locks.ReentrantLock();
+
   public NamespaceRegistry(NamespaceStore store) {
     this.store = store;
+    reload();
+  }
+
+  private void reload() {
     for (NamespaceStore.StoredNamespace s : store.list()) {
       cache(StateCodec.decode(s.record(), NamespaceRecord.class), s.version());
     }
+    refreshedAt = System.currentTimeMillis();
   }
 
+  /** Re-reads the registry at most every {@link #REFRESH_MILLIS}; one caller does it, others go on. */
+  private void maybeRefresh() {
+    if (System.currentTimeMillis() - refreshedAt < REFRESH_MILLIS || !refreshing.tryLock()) {
+      return;
+    }
+    try {
+      reload();
+    } finally {
+      refreshing.unlock();
+    }
+  }
+
+  /** A name or id not in the cache may have been created by another host: ask the store once. */
+  private NamespaceRecord missByName(String name) {
+    return store.getByName(name).map(this::adopt).orElse(null);
+  }
+
+  private NamespaceRecord missById(String id) {
+    return store.getById(id).map(this::adopt).orElse(null);
+  }
+
+  private NamespaceRecord adopt(NamespaceStore.StoredNamespace s) {
+    NamespaceRecord r = StateCodec.decode(s.record(), NamespaceRecord.class);
+    cache(r, s.version());
+    return r;
+  }
+
+  /** Entries built once per change, not per request. */
+  private final ConcurrentHashMap<String, NamespaceEntry> entries = new ConcurrentHashMap<>();
+
   private void cache(NamespaceRecord r, long version) {
+    entries.put(r.id, entry(r));
     byName.put(r.name, r);
     byId.put(r.id, r);
     versions.put(r.id, version);
@@ -82,6 +124,8 @@ public final class NamespaceRegistry implements NamespaceResolver {
     change.accept(next);
     long version = versions.get(current.id);
     if (!store.update(current.id, version, version + 1, StateCodec.encode(next))) {
+      // Another host changed it: take the stored version so the caller's retry starts from it.
+      store.getById(current.id).ifPresent(this::adopt);
       throw CellException.unavailable("namespace " + name + " changed concurrently, retry");
     }
     cache(next, version + 1);
@@ -89,7 +133,11 @@ public final class NamespaceRegistry implements NamespaceResolver {
   }
 
   public NamespaceRecord recordByName(String name) {
+    maybeRefresh();
     NamespaceRecord r = byName.get(name);
+    if (r == null) {
+      r = missByName(name);
+    }
     if (r == null) {
       throw notFound(name);
     }
@@ -97,7 +145,9 @@ public final class NamespaceRegistry implements NamespaceResolver {
   }
 
   public Optional<NamespaceRecord> recordById(String id) {
-    return Optional.ofNullable(byId.get(id));
+    maybeRefresh();
+    NamespaceRecord r = byId.get(id);
+    return Optional.ofNullable(r != null ? r : missById(id));
   }
 
   public List<NamespaceRecord> all() {
@@ -121,11 +171,16 @@ public final class NamespaceRegistry implements NamespaceResolver {
 
   @Override
   public Optional<NamespaceEntry> byName(String name) {
-    return Optional.ofNullable(byName.get(name)).map(NamespaceRegistry::entry);
+    maybeRefresh();
+    NamespaceRecord r = byName.get(name);
+    if (r == null) {
+      r = missByName(name);
+    }
+    return r == null ? Optional.empty() : Optional.ofNullable(entries.get(r.id));
   }
 
   @Override
   public Optional<NamespaceEntry> byId(String id) {
-    return Optional.ofNullable(byId.get(id)).map(NamespaceRegistry::entry);
+    return recordById(id).map(r -> entries.get(r.id));
   }
 }
