@@ -228,12 +228,65 @@ public final class HistoryEngine implements io.stratus.cell.rpc.TaskStarter {
     this.searchAttributeValidator = v::accept;
   }
 
-  /** Loads every shard's pending tasks and starts executing them. */
+  /** Owns every shard (a single-host cell), loads their pending tasks and starts executing. */
   public void start() {
-    for (Shard s : shards) {
-      queues.loadShard(s.id);
-    }
+    start(shardId -> true);
+  }
+
+  /** Starts with the shards {@code owns} assigns to this host; see {@link #rebalance}. */
+  public void start(java.util.function.IntPredicate owns) {
+    rebalance(owns);
     queues.start();
+  }
+
+  /**
+   * Takes the shards assigned to this host and lets go of the others. Taking a shard bumps its
+   * range id (fencing out the previous owner) and loads its pending tasks; letting go drops its
+   * cached runs and queued tasks (the new owner loads them from the store).
+   */
+  public synchronized void rebalance(java.util.function.IntPredicate owns) {
+    for (Shard s : shards) {
+      boolean should = owns.test(s.id);
+      if (should && !s.owned()) {
+        try {
+          s.acquire();
+          queues.loadShard(s.id);
+          log.info("acquired shard {} at range {}", s.id, s.rangeId());
+        } catch (RuntimeException e) {
+          s.release();
+          log.warn("acquiring shard {} failed; retrying at the next rebalance", s.id, e);
+        }
+      } else if (!should && s.owned()) {
+        release(s);
+      }
+    }
+  }
+
+  private void release(Shard s) {
+    s.release();
+    cache.values().removeIf(c -> c.shardId == s.id);
+    log.info("released shard {}", s.id);
+  }
+
+  /** Whether this host currently owns the shard of this workflow. */
+  public boolean owns(String namespaceId, String workflowId) {
+    return shard(shardFor(namespaceId, workflowId)).owned();
+  }
+
+  public int shardOf(String namespaceId, String workflowId) {
+    return shardFor(namespaceId, workflowId);
+  }
+
+  public int shardCount() {
+    return shards.length;
+  }
+
+  private Shard ownedShard(int shardId) {
+    Shard s = shard(shardId);
+    if (!s.owned()) {
+      throw CellException.unavailable("shard " + shardId + " is not owned by this host (it moved); retry");
+    }
+    return s;
   }
 
   public void stop() {
@@ -400,7 +453,7 @@ public final class HistoryEngine implements io.stratus.cell.rpc.TaskStarter {
       ms.buffered.add(b.build());
     }
     tx.toBuffer.clear();
-    Shard shard = shard(ctx.shardId);
+    Shard shard = ownedShard(ctx.shardId);
     List<HistoryEvent> built = new ArrayList<>(tx.events.size());
     HistoryAppend append = historyAppend(shard, ms, tx.events, built);
     List<TaskRow> rows = taskRows(shard, tx.tasks);
@@ -427,6 +480,9 @@ public final class HistoryEngine implements io.stratus.cell.rpc.TaskStarter {
               next));
     } catch (ConditionFailedException e) {
       ctx.dropHistory();
+      if (e.shardOwnershipLost()) {
+        release(shard);
+      }
       throw CellException.unavailable("state changed concurrently, retry: " + e.getMessage());
     }
     ctx.version = newVersion;
@@ -441,11 +497,14 @@ public final class HistoryEngine implements io.stratus.cell.rpc.TaskStarter {
   /** Creates a brand-new run (or the next run of a chain when previousRunId is set). */
   void create(Tx.NewRun run, String previousRunId) {
     MutableState ms = run.state();
-    Shard shard = shard(shardFor(ms.info.namespaceId, ms.info.workflowId));
+    Shard shard = ownedShard(shardFor(ms.info.namespaceId, ms.info.workflowId));
     CreateExecution req = newRunRequest(shard, previousRunId, run);
     try {
       store.createExecution(req);
     } catch (ConditionFailedException e) {
+      if (e.shardOwnershipLost()) {
+        release(shard);
+      }
       throw CellException.unavailable("workflow changed concurrently, retry: " + e.getMessage());
     }
     WorkflowContext ctx = context(req.key());

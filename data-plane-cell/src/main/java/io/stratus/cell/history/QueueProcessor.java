@@ -64,7 +64,10 @@ final class QueueProcessor {
   void start() {
     scheduler.scheduleWithFixedDelay(this::flushDeletes, 100, 100, TimeUnit.MILLISECONDS);
     scheduler.scheduleWithFixedDelay(
-        () -> timerWatermarks.keySet().forEach(shard -> workers.execute(() -> scanTimers(shard))),
+        () ->
+            timerWatermarks.keySet().stream()
+                .filter(shard -> engine.shard(shard).owned())
+                .forEach(shard -> workers.execute(() -> scanTimers(shard))),
         TIMER_SCAN_MILLIS,
         TIMER_SCAN_MILLIS,
         TimeUnit.MILLISECONDS);
@@ -97,7 +100,8 @@ final class QueueProcessor {
         after = rows.get(rows.size() - 1).cursor();
       }
     }
-    timerWatermarks.putIfAbsent(shardId, new long[] {Long.MIN_VALUE});
+    // A (re)acquired shard starts its timer window from scratch.
+    timerWatermarks.put(shardId, new long[] {Long.MIN_VALUE});
     count += scanTimers(shardId);
     if (count > 0) {
       log.info("shard {} loaded {} pending tasks", shardId, count);
@@ -181,6 +185,9 @@ final class QueueProcessor {
   }
 
   private void run(int shardId, HistoryTask task, int failures) {
+    if (!engine.shard(shardId).owned()) {
+      return; // the shard moved: its new owner loaded this task from the store
+    }
     try {
       boolean done = executors.execute(shardId, task);
       if (done) {

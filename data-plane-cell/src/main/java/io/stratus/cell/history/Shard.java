@@ -3,9 +3,10 @@ package io.stratus.cell.history;
 import io.stratus.cell.persistence.ExecutionStore;
 
 /**
- * One history shard owned by this host: its range id (the fence every write carries) and its task
- * id allocator. Task ids come from the block {@code [rangeId << 20, (rangeId + 1) << 20)}; using up
- * a block re-acquires the shard, bumping the range id (ENGINE.md §1.2).
+ * One history shard: whether this host owns it, its range id (the fence every write carries) and
+ * its task id allocator. Task ids come from the block {@code [rangeId << 20, (rangeId + 1) << 20)};
+ * using up a block re-acquires the shard, bumping the range id (ENGINE.md §1.2). Acquiring bumps
+ * the range id too, so the previous owner's writes fail from then on.
  */
 final class Shard {
   private static final int RANGE_BITS = 20;
@@ -13,6 +14,7 @@ final class Shard {
   final int id;
   private final ExecutionStore store;
   private final String owner;
+  private volatile boolean owned;
   private volatile long rangeId;
   private long nextTaskId;
   private long maxTaskId;
@@ -21,14 +23,22 @@ final class Shard {
     this.id = id;
     this.store = store;
     this.owner = owner;
-    acquire();
   }
 
-  private void acquire() {
+  synchronized void acquire() {
     ExecutionStore.ShardInfo info = store.acquireShard(id, owner);
     rangeId = info.rangeId();
     nextTaskId = rangeId << RANGE_BITS;
     maxTaskId = (rangeId + 1) << RANGE_BITS;
+    owned = true;
+  }
+
+  void release() {
+    owned = false;
+  }
+
+  boolean owned() {
+    return owned;
   }
 
   long rangeId() {
