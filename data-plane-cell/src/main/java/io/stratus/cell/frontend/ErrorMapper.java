@@ -10,6 +10,15 @@ import io.stratus.cell.common.CellException;
 final class ErrorMapper {
   private ErrorMapper() {}
 
+  static CellException.Code fromCode(Status.Code c) {
+    for (CellException.Code code : CellException.Code.values()) {
+      if (code(code) == c) {
+        return code;
+      }
+    }
+    return CellException.Code.UNAVAILABLE;
+  }
+
   static Status.Code code(CellException.Code c) {
     return switch (c) {
       case NOT_FOUND -> Status.Code.NOT_FOUND;

@@ -55,6 +55,8 @@ public final class HistoryEngine implements io.stratus.cell.rpc.TaskStarter {
   final QueryService queries;
   final Describer describer;
   final UpdateService updates;
+  /** Cross-workflow operations; replaced by a routing implementation when the cell has several hosts. */
+  volatile CrossWorkflow cross;
   volatile SearchAttributesSupport.Validator searchAttributeValidator = (ns, sa) -> {};
 
   public HistoryEngine(
@@ -85,6 +87,7 @@ public final class HistoryEngine implements io.stratus.cell.rpc.TaskStarter {
     this.queries = new QueryService(this);
     this.describer = new Describer(this);
     this.updates = new UpdateService(this);
+    this.cross = new CrossWorkflow.Local(this);
     this.queues = new QueueProcessor(this);
   }
 
@@ -161,6 +164,14 @@ public final class HistoryEngine implements io.stratus.cell.rpc.TaskStarter {
 
   public void respondWorkflowTaskFailed(io.temporal.api.workflowservice.v1.RespondWorkflowTaskFailedRequest r) {
     completion.failedByWorker(r);
+  }
+
+  /** The run a task token (workflow, activity or query) refers to. */
+  public ExecutionKey tokenKey(com.google.protobuf.ByteString token) {
+    if (token.size() < 2) {
+      throw CellException.invalidArgument("Error deserializing task token.");
+    }
+    return TaskToken.decode(token, token.byteAt(1)).key();
   }
 
   /** Namespace id a task token belongs to (the frontend checks it against the request). */
@@ -339,6 +350,20 @@ public final class HistoryEngine implements io.stratus.cell.rpc.TaskStarter {
         excess--;
       }
     }
+  }
+
+  /** This host's own implementation of cross-workflow operations (peers call it). */
+  public CrossWorkflow localCross() {
+    return new CrossWorkflow.Local(this);
+  }
+
+  /** Routes cross-workflow operations (set once at start on a cell with several hosts). */
+  public void setCrossWorkflow(CrossWorkflow routing) {
+    this.cross = routing;
+  }
+
+  TaskExecutors taskExecutors() {
+    return queues.executors();
   }
 
   /** Drops a deleted run from the cache. */

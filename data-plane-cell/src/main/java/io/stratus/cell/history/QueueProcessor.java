@@ -61,6 +61,10 @@ final class QueueProcessor {
     this.executors = new TaskExecutors(engine);
   }
 
+  TaskExecutors executors() {
+    return executors;
+  }
+
   void start() {
     scheduler.scheduleWithFixedDelay(this::flushDeletes, 100, 100, TimeUnit.MILLISECONDS);
     scheduler.scheduleWithFixedDelay(

@@ -216,43 +216,22 @@ final class TaskExecutors {
     StartChildWorkflowExecutionInitiatedEventAttributes a =
         engine.readEvent(t.key(), t.eventId).getStartChildWorkflowExecutionInitiatedEventAttributes();
     NamespaceEntry ns = engine.namespaceById(child.namespaceId);
-    RunParams p = new RunParams();
-    p.namespaceId = ns.id();
-    p.workflowId = a.getWorkflowId();
-    p.runId = java.util.UUID.randomUUID().toString();
-    p.requestId = child.createRequestId;
-    p.identity = parent.info.identity;
-    p.workflowType = a.getWorkflowType().getName();
-    p.taskQueue = a.getTaskQueue().getName();
-    p.input = a.hasInput() ? a.getInput() : null;
-    p.executionTimeoutMs = Backoffs.millis(a.getWorkflowExecutionTimeout());
-    p.runTimeoutMs = Backoffs.millis(a.getWorkflowRunTimeout());
-    p.taskTimeoutMs = Backoffs.millis(a.getWorkflowTaskTimeout());
-    p.retryPolicy = a.hasRetryPolicy() ? a.getRetryPolicy() : null;
-    p.cronSchedule = a.getCronSchedule();
-    p.memo = a.hasMemo() ? a.getMemo() : null;
-    p.searchAttributes = a.hasSearchAttributes() ? a.getSearchAttributes() : null;
-    p.header = a.hasHeader() ? a.getHeader() : null;
-    p.parentNamespace = engine.namespaceById(parent.info.namespaceId).name();
-    p.parentNamespaceId = parent.info.namespaceId;
-    p.parentWorkflowId = parent.info.workflowId;
-    p.parentRunId = parent.info.runId;
-    p.parentInitiatedEventId = t.eventId;
-    p.rootWorkflowId = parent.info.rootWorkflowId;
-    p.rootRunId = parent.info.rootRunId;
-    if (!p.cronSchedule.isEmpty()) {
-      p.backoffMs = Backoffs.nextCronDelay(p.cronSchedule, 0, engine.now());
-    }
     String runId;
     try {
       runId =
-          engine.executions.startRun(
-                  ns,
-                  p,
-                  a.getWorkflowIdReusePolicy(),
-                  io.temporal.api.enums.v1.WorkflowIdConflictPolicy.WORKFLOW_ID_CONFLICT_POLICY_FAIL,
-                  null)
-              .runId();
+          engine.cross.startChild(
+              new CrossWorkflow.ChildStart(
+                  ns.id(),
+                  a,
+                  child.createRequestId,
+                  parent.info.identity,
+                  engine.namespaceById(parent.info.namespaceId).name(),
+                  parent.info.namespaceId,
+                  parent.info.workflowId,
+                  parent.info.runId,
+                  t.eventId,
+                  parent.info.rootWorkflowId,
+                  parent.info.rootRunId));
     } catch (CellException e) {
       if (e.code() != CellException.Code.ALREADY_EXISTS) {
         throw e;
@@ -321,11 +300,10 @@ final class TaskExecutors {
       }
       ExecutionKey childKey = new ExecutionKey(c.namespaceId, c.workflowId, "");
       try {
-        ExecutionKey resolved = engine.resolve(c.namespaceId, c.workflowId, "");
         if (c.parentClosePolicy == ParentClosePolicy.PARENT_CLOSE_POLICY_TERMINATE) {
-          engine.executions.terminate(resolved, null, "by parent close policy", null, "history-service");
+          engine.cross.terminate(childKey, "by parent close policy");
         } else {
-          engine.executions.requestCancel(resolved, null, null, "by parent close policy", "history-service", null, 0, null);
+          engine.cross.requestCancel(childKey, null, "by parent close policy", null, 0, false);
         }
       } catch (CellException e) {
         if (e.code() != CellException.Code.NOT_FOUND) {
@@ -351,11 +329,35 @@ final class TaskExecutors {
 
   private void notifyParent(MutableState child, HistoryEvent close) {
     ExecutionKey parentKey = new ExecutionKey(child.info.parentNamespaceId, child.info.parentWorkflowId, child.info.parentRunId);
-    long initiatedId = child.info.parentInitiatedEventId;
+    try {
+      engine.cross.notifyParent(
+          new CrossWorkflow.ParentNotice(
+              parentKey,
+              child.info.parentInitiatedEventId,
+              child.info.namespaceId,
+              child.info.workflowId,
+              child.info.runId,
+              child.info.firstExecutionRunId,
+              child.info.workflowType,
+              close));
+    } catch (CellException e) {
+      if (e.code() != CellException.Code.NOT_FOUND) {
+        throw e;
+      }
+    }
+  }
+
+  /** The parent's side of a child's close (runs on the parent's owner). */
+  void recordChildClosed(CrossWorkflow.ParentNotice n) {
+    ExecutionKey parentKey = n.parent();
+    long initiatedId = n.initiatedEventId();
+    HistoryEvent close = n.closeEvent();
     WorkflowExecution exec =
-        WorkflowExecution.newBuilder().setWorkflowId(child.info.workflowId).setRunId(child.info.runId).build();
-    WorkflowType type = WorkflowType.newBuilder().setName(child.info.workflowType).build();
-    String nsName = engine.namespaceById(child.info.namespaceId).name();
+        WorkflowExecution.newBuilder().setWorkflowId(n.childWorkflowId()).setRunId(n.childRunId()).build();
+    WorkflowType type = WorkflowType.newBuilder().setName(n.childWorkflowType()).build();
+    String nsName = engine.namespaceById(n.childNamespaceId()).name();
+    String childNamespaceId = n.childNamespaceId();
+    String childFirstRunId = n.childFirstRunId();
     try {
       engine.update(
           parentKey,
@@ -366,14 +368,14 @@ final class TaskExecutors {
               return null;
             }
             if (c.runId == null || c.startedEventId == 0) {
-              recordChildStarted(tx, c, child.info.firstExecutionRunId);
+              recordChildStarted(tx, c, childFirstRunId);
             }
             p.children.remove(initiatedId);
             long startedId = Math.max(c.startedEventId, 0);
             switch (close.getEventType()) {
               case EVENT_TYPE_WORKFLOW_EXECUTION_COMPLETED -> {
                 var a = io.temporal.api.history.v1.ChildWorkflowExecutionCompletedEventAttributes.newBuilder()
-                    .setNamespace(nsName).setNamespaceId(child.info.namespaceId).setWorkflowExecution(exec)
+                    .setNamespace(nsName).setNamespaceId(childNamespaceId).setWorkflowExecution(exec)
                     .setWorkflowType(type).setInitiatedEventId(initiatedId).setStartedEventId(startedId);
                 if (close.getWorkflowExecutionCompletedEventAttributes().hasResult()) {
                   a.setResult(close.getWorkflowExecutionCompletedEventAttributes().getResult());
@@ -385,13 +387,13 @@ final class TaskExecutors {
                   Events.external(tx, EventType.EVENT_TYPE_CHILD_WORKFLOW_EXECUTION_FAILED)
                       .setChildWorkflowExecutionFailedEventAttributes(
                           io.temporal.api.history.v1.ChildWorkflowExecutionFailedEventAttributes.newBuilder()
-                              .setNamespace(nsName).setNamespaceId(child.info.namespaceId).setWorkflowExecution(exec)
+                              .setNamespace(nsName).setNamespaceId(childNamespaceId).setWorkflowExecution(exec)
                               .setWorkflowType(type).setInitiatedEventId(initiatedId).setStartedEventId(startedId)
                               .setFailure(close.getWorkflowExecutionFailedEventAttributes().getFailure())
                               .setRetryState(close.getWorkflowExecutionFailedEventAttributes().getRetryState()));
               case EVENT_TYPE_WORKFLOW_EXECUTION_CANCELED -> {
                 var a = io.temporal.api.history.v1.ChildWorkflowExecutionCanceledEventAttributes.newBuilder()
-                    .setNamespace(nsName).setNamespaceId(child.info.namespaceId).setWorkflowExecution(exec)
+                    .setNamespace(nsName).setNamespaceId(childNamespaceId).setWorkflowExecution(exec)
                     .setWorkflowType(type).setInitiatedEventId(initiatedId).setStartedEventId(startedId);
                 if (close.getWorkflowExecutionCanceledEventAttributes().hasDetails()) {
                   a.setDetails(close.getWorkflowExecutionCanceledEventAttributes().getDetails());
@@ -403,14 +405,14 @@ final class TaskExecutors {
                   Events.external(tx, EventType.EVENT_TYPE_CHILD_WORKFLOW_EXECUTION_TIMED_OUT)
                       .setChildWorkflowExecutionTimedOutEventAttributes(
                           io.temporal.api.history.v1.ChildWorkflowExecutionTimedOutEventAttributes.newBuilder()
-                              .setNamespace(nsName).setNamespaceId(child.info.namespaceId).setWorkflowExecution(exec)
+                              .setNamespace(nsName).setNamespaceId(childNamespaceId).setWorkflowExecution(exec)
                               .setWorkflowType(type).setInitiatedEventId(initiatedId).setStartedEventId(startedId)
                               .setRetryState(close.getWorkflowExecutionTimedOutEventAttributes().getRetryState()));
               default ->
                   Events.external(tx, EventType.EVENT_TYPE_CHILD_WORKFLOW_EXECUTION_TERMINATED)
                       .setChildWorkflowExecutionTerminatedEventAttributes(
                           io.temporal.api.history.v1.ChildWorkflowExecutionTerminatedEventAttributes.newBuilder()
-                              .setNamespace(nsName).setNamespaceId(child.info.namespaceId).setWorkflowExecution(exec)
+                              .setNamespace(nsName).setNamespaceId(childNamespaceId).setWorkflowExecution(exec)
                               .setWorkflowType(type).setInitiatedEventId(initiatedId).setStartedEventId(startedId));
             }
             return null;
@@ -431,20 +433,15 @@ final class TaskExecutors {
     var a = engine.readEvent(t.key(), t.eventId).getSignalExternalWorkflowExecutionInitiatedEventAttributes();
     boolean ok = true;
     try {
-      ExecutionKey target = engine.resolve(a.getNamespaceId(), a.getWorkflowExecution().getWorkflowId(), a.getWorkflowExecution().getRunId());
-      if (a.getChildWorkflowOnly()) {
-        MutableState tms = engine.read(target, x -> x);
-        if (!ms.info.runId.equals(tms.info.parentRunId)) {
-          throw CellException.notFound("not a child");
-        }
-      }
-      engine.executions.signal(
+      ExecutionKey target = new ExecutionKey(a.getNamespaceId(), a.getWorkflowExecution().getWorkflowId(), a.getWorkflowExecution().getRunId());
+      engine.cross.signal(
           target,
           new Executions.Signal(
               a.getSignalName(), a.hasInput() ? a.getInput() : null, "history-service", requestId,
               a.hasHeader() ? a.getHeader() : null,
               WorkflowExecution.newBuilder().setWorkflowId(ms.info.workflowId).setRunId(ms.info.runId).build(),
-              t.eventId));
+              t.eventId),
+          a.getChildWorkflowOnly() ? ms.info.runId : null);
     } catch (CellException e) {
       if (e.code() != CellException.Code.NOT_FOUND) {
         throw e;
@@ -492,15 +489,11 @@ final class TaskExecutors {
     var a = engine.readEvent(t.key(), t.eventId).getRequestCancelExternalWorkflowExecutionInitiatedEventAttributes();
     boolean ok = true;
     try {
-      ExecutionKey target = engine.resolve(a.getNamespaceId(), a.getWorkflowExecution().getWorkflowId(), a.getWorkflowExecution().getRunId());
-      MutableState tms = engine.read(target, x -> x);
-      if (!tms.isRunning()) {
-        throw CellException.notFound("closed");
-      }
-      engine.executions.requestCancel(
-          target, null, requestId, a.getReason(), "history-service",
+      ExecutionKey target = new ExecutionKey(a.getNamespaceId(), a.getWorkflowExecution().getWorkflowId(), a.getWorkflowExecution().getRunId());
+      engine.cross.requestCancel(
+          target, requestId, a.getReason(),
           WorkflowExecution.newBuilder().setWorkflowId(ms.info.workflowId).setRunId(ms.info.runId).build(),
-          t.eventId, null);
+          t.eventId, true);
     } catch (CellException e) {
       if (e.code() != CellException.Code.NOT_FOUND) {
         throw e;

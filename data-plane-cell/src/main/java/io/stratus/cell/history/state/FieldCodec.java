@@ -42,6 +42,8 @@ public abstract class FieldCodec {
 
   public abstract <M extends MessageLite> M msg(int tag, M v, Parser<M> parser);
 
+  public abstract ByteString bytes(int tag, ByteString v);
+
   /** A nested object; null stays null. */
   public abstract <T extends Persisted> T obj(int tag, T v, Supplier<T> factory);
 
@@ -104,6 +106,18 @@ public abstract class FieldCodec {
       if (v != null) {
         try {
           out.writeMessage(tag, v);
+        } catch (IOException e) {
+          throw new UncheckedIOException(e);
+        }
+      }
+      return v;
+    }
+
+    @Override
+    public ByteString bytes(int tag, ByteString v) {
+      if (v != null) {
+        try {
+          out.writeBytes(tag, v);
         } catch (IOException e) {
           throw new UncheckedIOException(e);
         }
@@ -199,6 +213,12 @@ public abstract class FieldCodec {
     public <M extends MessageLite> M msg(int tag, M v, Parser<M> parser) {
       Object o = one(tag);
       return o instanceof ByteString b ? parse(b, parser) : v;
+    }
+
+    @Override
+    public ByteString bytes(int tag, ByteString v) {
+      Object o = one(tag);
+      return o instanceof ByteString b ? b : v;
     }
 
     private static <M> M parse(ByteString b, Parser<M> parser) {
