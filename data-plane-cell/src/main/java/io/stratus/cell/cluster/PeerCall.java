@@ -25,8 +25,20 @@ final class PeerCall implements FieldCodec.Persisted {
   int sourceCategory = -1;
   long sourceTaskId;
   String queryId;
-  /** The poll request, for the start calls. */
+  /** The poll request, for the start calls; the proto argument of cross-workflow calls. */
   ByteString payload;
+  /** Cross-workflow calls: named string and number arguments. */
+  String s1;
+  String s2;
+  String s3;
+  String s4;
+  String s5;
+  String s6;
+  String s7;
+  String s8;
+  long n1;
+  boolean flag;
+  ByteString payload2;
 
   @Override
   public void fields(FieldCodec c) {
@@ -43,6 +55,17 @@ final class PeerCall implements FieldCodec.Persisted {
     sourceTaskId = c.i64(11, sourceTaskId);
     queryId = c.str(12, queryId);
     payload = c.bytes(13, payload);
+    s1 = c.str(14, s1);
+    s2 = c.str(15, s2);
+    s3 = c.str(16, s3);
+    s4 = c.str(17, s4);
+    s5 = c.str(18, s5);
+    s6 = c.str(19, s6);
+    s7 = c.str(20, s7);
+    s8 = c.str(21, s8);
+    n1 = c.i64(22, n1);
+    flag = c.bool(23, flag);
+    payload2 = c.bytes(24, payload2);
   }
 
   static PeerCall of(Dispatch d) {

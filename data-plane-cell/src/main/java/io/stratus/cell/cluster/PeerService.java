@@ -32,7 +32,12 @@ public final class PeerService {
     STICKY_ALIVE,
     START_WORKFLOW_TASK,
     START_QUERY_TASK,
-    START_ACTIVITY_TASK;
+    START_ACTIVITY_TASK,
+    START_CHILD,
+    NOTIFY_PARENT,
+    SIGNAL,
+    REQUEST_CANCEL,
+    TERMINATE;
 
     final MethodDescriptor<byte[], byte[]> descriptor =
         MethodDescriptor.<byte[], byte[]>newBuilder()
@@ -66,8 +71,14 @@ public final class PeerService {
   private PeerService() {}
 
   /** Serves this host's local matching and history to its peers. */
-  public static ServerServiceDefinition bind(MatchingService localMatching, TaskStarter localHistory) {
+  public static ServerServiceDefinition bind(
+      MatchingService localMatching, TaskStarter localHistory, io.stratus.cell.history.CrossWorkflow localCross) {
     ServerServiceDefinition.Builder b = ServerServiceDefinition.builder(SERVICE);
+    add(b, Method.START_CHILD, c -> RoutingCrossWorkflow.serveStartChild(localCross, c));
+    add(b, Method.NOTIFY_PARENT, c -> RoutingCrossWorkflow.serveNotifyParent(localCross, c));
+    add(b, Method.SIGNAL, c -> RoutingCrossWorkflow.serveSignal(localCross, c));
+    add(b, Method.REQUEST_CANCEL, c -> RoutingCrossWorkflow.serveRequestCancel(localCross, c));
+    add(b, Method.TERMINATE, c -> RoutingCrossWorkflow.serveTerminate(localCross, c));
     add(b, Method.ADD_WORKFLOW_TASK, c -> bool(localMatching.addWorkflowTask(c.namespaceId, c.taskQueue, c.sticky, c.dispatch())));
     add(b, Method.ADD_ACTIVITY_TASK, c -> {
       localMatching.addActivityTask(c.namespaceId, c.taskQueue, (Dispatch.ActivityTask) c.dispatch());

@@ -21,7 +21,7 @@ import io.temporal.api.workflowservice.v1.StartWorkflowExecutionResponse;
 import java.util.UUID;
 
 /** Start, signal, signal-with-start, cancel and terminate (ENGINE.md §2.1-2.2, §3.6, §3.9). */
-final class Executions {
+public final class Executions {
   private final HistoryEngine engine;
   private final Closer closer;
 
@@ -214,7 +214,7 @@ final class Executions {
   }
 
   /** A signal to a run; request ids de-duplicate retries. */
-  record Signal(
+  public record Signal(
       String name,
       Payloads input,
       String identity,

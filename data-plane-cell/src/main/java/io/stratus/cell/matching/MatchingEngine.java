@@ -208,6 +208,32 @@ public final class MatchingEngine implements MatchingService {
     }
   }
 
+  /**
+   * Moves queued tasks of queues this host no longer owns to their owner (through {@code
+   * router}), so a task queued under an older membership view is not stranded here. Polls reach the
+   * owner already, so only the backlog needs to move.
+   */
+  public void handOff(java.util.function.BiPredicate<String, String> ownedHere, MatchingService router) {
+    for (var e : queues.entrySet()) {
+      QueueKey k = e.getKey();
+      if (ownedHere.test(k.namespaceId(), k.name())) {
+        continue;
+      }
+      for (Dispatch task : e.getValue().drain()) {
+        try {
+          if (task instanceof Dispatch.ActivityTask a) {
+            router.addActivityTask(k.namespaceId(), k.name(), a);
+          } else {
+            router.addWorkflowTask(k.namespaceId(), k.name(), false, task);
+          }
+        } catch (RuntimeException ex) {
+          e.getValue().putBack(task);
+          log.warn("handing off a task of {} failed; will retry", k.name(), ex);
+        }
+      }
+    }
+  }
+
   @Override
   public DescribeTaskQueueResponse describeTaskQueue(
       String namespaceId, DescribeTaskQueueRequest request) {

@@ -42,6 +42,13 @@ final class TaskQueuePartition {
     backlog.addFirst(task);
   }
 
+  /** Takes every queued task (the queue moved to another host). */
+  synchronized java.util.List<Dispatch> drain() {
+    java.util.List<Dispatch> out = new java.util.ArrayList<>(backlog);
+    backlog.clear();
+    return out;
+  }
+
   synchronized boolean remove(Dispatch task) {
     return backlog.remove(task);
   }

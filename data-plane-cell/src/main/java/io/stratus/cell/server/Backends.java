@@ -47,6 +47,14 @@ final class Backends implements AutoCloseable {
     return db;
   }
 
+  /** Where the hosts of a clustered cell find each other: the shared persistence. */
+  io.stratus.cell.membership.MembershipStore membership() {
+    if (sqlite != null) {
+      return new io.stratus.cell.persistence.sqlite.SqliteMembershipStore(sqlite);
+    }
+    throw new IllegalStateException("no membership store for this persistence backend");
+  }
+
   /** Opens visibility; it needs the namespace registry to know custom search attribute types. */
   VisibilityStore visibility(NamespaceResolver namespaces) {
     return switch (visibilitySettings) {

@@ -21,7 +21,8 @@ public record CellConfig(
     int shardCount,
     String cellName,
     CellSettings.Persistence persistence,
-    CellSettings.Visibility visibility) {
+    CellSettings.Visibility visibility,
+    boolean clustered) {
   /** A cell on SQLite (persistence and visibility in {@code dbFile}). */
   public CellConfig(String ip, int port, Path dbFile, List<String> namespaces, int shardCount, String cellName) {
     this(
@@ -32,7 +33,16 @@ public record CellConfig(
         shardCount,
         cellName,
         new CellSettings.Persistence.Sqlite(dbFile),
-        new CellSettings.Visibility.Sqlite(dbFile));
+        new CellSettings.Visibility.Sqlite(dbFile),
+        false);
+  }
+
+  /**
+   * A copy that runs as one host of a cell with several (membership, shard ownership, routing).
+   * Hosts share the persistence: Cassandra in production, one SQLite file in tests.
+   */
+  public CellConfig asClusterHost() {
+    return new CellConfig(ip, port, dbFile, namespaces, shardCount, cellName, persistence, visibility, true);
   }
 
   public static CellConfig of(CellSettings s) {
@@ -42,7 +52,9 @@ public record CellConfig(
           case CellSettings.Persistence.Cassandra c ->
               s.visibility() instanceof CellSettings.Visibility.Sqlite v ? v.file() : Path.of(".");
         };
-    return new CellConfig(s.ip(), s.port(), db, s.namespaces(), s.shards(), s.name(), s.persistence(), s.visibility());
+    return new CellConfig(
+        s.ip(), s.port(), db, s.namespaces(), s.shards(), s.name(), s.persistence(), s.visibility(),
+        s.persistence() instanceof CellSettings.Persistence.Cassandra);
   }
 
   public CellConfig {

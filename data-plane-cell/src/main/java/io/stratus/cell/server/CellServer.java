@@ -1,6 +1,17 @@
 package io.stratus.cell.server;
 
 import io.grpc.Server;
+import io.grpc.ServerInterceptors;
+import io.grpc.ServerServiceDefinition;
+import io.stratus.cell.cluster.Forwarding;
+import io.stratus.cell.cluster.PeerService;
+import io.stratus.cell.cluster.Peers;
+import io.stratus.cell.cluster.RoutingCrossWorkflow;
+import io.stratus.cell.cluster.RoutingMatching;
+import io.stratus.cell.cluster.RoutingTaskStarter;
+import io.stratus.cell.membership.Host;
+import io.stratus.cell.membership.Membership;
+import io.stratus.cell.rpc.MatchingService;
 import io.grpc.netty.shaded.io.grpc.netty.NettyServerBuilder;
 import io.grpc.protobuf.services.HealthStatusManager;
 import io.stratus.cell.frontend.OperatorServiceHandler;
@@ -35,6 +46,8 @@ public final class CellServer implements AutoCloseable {
 
   private final CellConfig config;
   private final Backends backends;
+  private Membership membership;
+  private Peers peers;
   private final HistoryEngine history;
   private final Server server;
   private final ExecutorService rpcThreads;
@@ -50,7 +63,15 @@ public final class CellServer implements AutoCloseable {
           ns, ns.equals("default") ? SearchAttributeCatalog.DEFAULT_NAMESPACE_CUSTOM : Map.<String, IndexedValueType>of());
     }
     VisibilityStore visibility = backends.visibility(namespaces);
-    MatchingEngine matching = new MatchingEngine(clock);
+    MatchingEngine localMatching = new MatchingEngine(clock);
+    int port = config.port() == 0 ? freePort(config.ip()) : config.port();
+    Host self = new Host("host-" + UUID.randomUUID(), Main.connectAddress(config.ip()) + ":" + port);
+    MatchingService matching = localMatching;
+    if (config.clustered()) {
+      peers = new Peers();
+      membership = new Membership(backends.membership(), self, clock);
+      matching = new RoutingMatching(localMatching, membership, peers);
+    }
     history =
         new HistoryEngine(
             backends.executions,
@@ -60,34 +81,53 @@ public final class CellServer implements AutoCloseable {
             clock,
             config.shardCount(),
             config.cellName(),
-            "host-" + UUID.randomUUID());
+            self.id());
     history.setSearchAttributeValidator(
         (nsId, sa) ->
             SearchAttributesCodec.validate(
                 sa, namespaces.byId(nsId).map(e -> e.customSearchAttributes()).orElse(Map.of())));
-    matching.setTaskStarter(history);
-    history.start();
 
     rpcThreads = Executors.newVirtualThreadPerTaskExecutor();
     WorkflowServiceHandler frontend =
         new WorkflowServiceHandler(history, matching, namespaces, visibility, config.cellName(), config.shardCount());
-    server =
-        NettyServerBuilder.forAddress(new InetSocketAddress(config.ip(), config.port()))
+    ServerServiceDefinition workflowService = RequestGuard.guard(frontend.bindService());
+    NettyServerBuilder builder =
+        NettyServerBuilder.forAddress(new InetSocketAddress(config.ip(), port))
             .executor(rpcThreads)
             .maxInboundMessageSize(128 * 1024 * 1024)
             .permitKeepAliveWithoutCalls(true)
             .permitKeepAliveTime(10, TimeUnit.SECONDS)
-            .addService(RequestGuard.guard(frontend.bindService()))
             .addService(RequestGuard.guard(new OperatorServiceHandler(namespaces, visibility).bindService()))
-            .addService(health.getHealthService())
-            .build();
+            .addService(health.getHealthService());
+    if (config.clustered()) {
+      localMatching.setTaskStarter(new RoutingTaskStarter(history, membership, peers));
+      history.setCrossWorkflow(new RoutingCrossWorkflow(history.localCross(), history, membership, peers));
+      builder
+          .addService(ServerInterceptors.intercept(workflowService, new Forwarding(membership, history, namespaces, peers)))
+          .addService(PeerService.bind(localMatching, history, history.localCross()));
+    } else {
+      localMatching.setTaskStarter(history);
+      builder.addService(workflowService);
+    }
+    server = builder.build();
     try {
       server.start();
     } catch (IOException e) {
-      history.stop();
       backends.close();
       throw new UncheckedIOException(
-          "cannot listen on " + config.ip() + ":" + config.port() + " (is another process using the port?)", e);
+          "cannot listen on " + config.ip() + ":" + port + " (is another process using the port?)", e);
+    }
+    if (config.clustered()) {
+      history.start(this::ownsShard);
+      MatchingService router = matching;
+      membership.start(
+          () -> {
+            history.rebalance(this::ownsShard);
+            localMatching.handOff(
+                (ns, queue) -> membership.isSelf(membership.ownerOfTaskQueue(ns, queue)), router);
+          });
+    } else {
+      history.start();
     }
     health.setStatus("", io.grpc.health.v1.HealthCheckResponse.ServingStatus.SERVING);
     health.setStatus(
@@ -96,6 +136,18 @@ public final class CellServer implements AutoCloseable {
     log.info(
         "cell {} serving on {}:{} (persistence {}, visibility {})",
         config.cellName(), config.ip(), port(), config.persistence(), config.visibility());
+  }
+
+  private boolean ownsShard(int shardId) {
+    return membership.isSelf(membership.ownerOfShard(shardId));
+  }
+
+  private static int freePort(String ip) {
+    try (java.net.ServerSocket socket = new java.net.ServerSocket(0, 1, java.net.InetAddress.getByName(ip))) {
+      return socket.getLocalPort();
+    } catch (IOException e) {
+      throw new UncheckedIOException("cannot find a free port on " + ip, e);
+    }
   }
 
   public static CellServer start(CellConfig config) {
@@ -116,8 +168,16 @@ public final class CellServer implements AutoCloseable {
     return config;
   }
 
+  /** This host's id when it is one of several hosts of a cell (null otherwise). */
+  public String hostId() {
+    return membership == null ? null : membership.self().id();
+  }
+
   @Override
   public void close() {
+    if (membership != null) {
+      membership.close();
+    }
     health.enterTerminalState();
     server.shutdownNow();
     try {
@@ -126,6 +186,9 @@ public final class CellServer implements AutoCloseable {
       Thread.currentThread().interrupt();
     }
     history.stop();
+    if (peers != null) {
+      peers.close();
+    }
     rpcThreads.shutdownNow();
     backends.close();
   }

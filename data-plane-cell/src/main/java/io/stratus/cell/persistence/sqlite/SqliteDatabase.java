@@ -63,7 +63,6 @@ public final class SqliteDatabase implements AutoCloseable {
         Files.createDirectories(this.file.getParent());
       }
       writer = open();
-      writer.setAutoCommit(false);
       for (int i = 0; i < READERS; i++) {
         readers.add(open());
       }
@@ -205,27 +204,37 @@ public final class SqliteDatabase implements AutoCloseable {
     }
   }
 
+  /**
+   * One transaction for the whole group. It begins IMMEDIATE: the write lock is taken up front
+   * (waiting up to the busy timeout) rather than upgraded from a read lock later, which would fail
+   * outright if another process sharing the file (a second host in a test cluster) wrote first.
+   */
   private void runBatch(List<Pending> batch) throws SQLException {
     Object[] results = new Object[batch.size()];
     Throwable[] errors = new Throwable[batch.size()];
     try (Statement s = writer.createStatement()) {
-      for (int i = 0; i < batch.size(); i++) {
-        s.execute("SAVEPOINT w");
-        try {
-          results[i] = batch.get(i).op.apply(writer);
-          s.execute("RELEASE w");
-        } catch (Throwable t) {
-          errors[i] = t;
-          s.execute("ROLLBACK TO w");
-          s.execute("RELEASE w");
+      s.execute("BEGIN IMMEDIATE");
+      try {
+        for (int i = 0; i < batch.size(); i++) {
+          s.execute("SAVEPOINT w");
+          try {
+            results[i] = batch.get(i).op.apply(writer);
+            s.execute("RELEASE w");
+          } catch (Throwable t) {
+            errors[i] = t;
+            s.execute("ROLLBACK TO w");
+            s.execute("RELEASE w");
+          }
         }
+        s.execute("COMMIT");
+      } catch (SQLException e) {
+        try {
+          s.execute("ROLLBACK");
+        } catch (SQLException ignored) {
+          // the transaction is already gone
+        }
+        throw e;
       }
-    }
-    try {
-      writer.commit();
-    } catch (SQLException e) {
-      writer.rollback();
-      throw e;
     }
     for (int i = 0; i < batch.size(); i++) {
       if (errors[i] != null) {
