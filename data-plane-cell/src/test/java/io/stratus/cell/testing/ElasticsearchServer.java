@@ -242,6 +242,7 @@ public final class ElasticsearchServer {
       ProcessBuilder pb = new ProcessBuilder(cmd).directory(run.toFile()).redirectErrorStream(true);
       pb.redirectOutput(console.toFile());
       pb.redirectInput(ProcessBuilder.Redirect.from(new java.io.File("/dev/null")));
+      pb.environment().remove("JAVA_HOME"); // Elasticsearch would only warn that it ignores it
       for (String kv : env) {
         int eq = kv.indexOf('=');
         pb.environment().put(kv.substring(0, eq), kv.substring(eq + 1));
@@ -383,6 +384,7 @@ public final class ElasticsearchServer {
     Path zip = distribution(base, version);
     log("unpacking " + zip + " into " + home);
     Path partial = base.resolve("elasticsearch-" + version + ".partial-" + UUID.randomUUID().toString().substring(0, 8));
+    long started = System.nanoTime();
     try {
       unzip(zip, partial);
       Path top = partial.resolve("elasticsearch-" + version);
@@ -394,6 +396,7 @@ public final class ElasticsearchServer {
     } finally {
       deleteTree(partial);
     }
+    log("unpacked in " + Duration.ofNanos(System.nanoTime() - started).toMillis() + " ms");
     if (root) {
       exec(List.of("chown", "-R", ES_USER + ":", home.toString()));
     }

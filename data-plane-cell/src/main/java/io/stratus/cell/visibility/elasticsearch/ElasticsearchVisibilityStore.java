@@ -5,7 +5,6 @@ import co.elastic.clients.elasticsearch._types.ElasticsearchException;
 import co.elastic.clients.elasticsearch._types.FieldValue;
 import co.elastic.clients.elasticsearch._types.SortOptions;
 import co.elastic.clients.elasticsearch._types.VersionType;
-import co.elastic.clients.elasticsearch._types.aggregations.StringTermsBucket;
 import co.elastic.clients.elasticsearch._types.query_dsl.Query;
 import co.elastic.clients.elasticsearch.core.GetResponse;
 import co.elastic.clients.elasticsearch.core.SearchResponse;
@@ -240,12 +239,8 @@ public final class ElasticsearchVisibilityStore implements VisibilityStore {
     record Bucket(long status, long count) {}
     List<Bucket> buckets = new ArrayList<>();
     var agg = r.aggregations().get("status");
-    if (agg.isLterms()) {
+    if (agg != null && agg.isLterms()) { // an unmapped field would answer "sterms" with no buckets
       agg.lterms().buckets().array().forEach(b -> buckets.add(new Bucket(b.key(), b.docCount())));
-    } else if (agg.isSterms()) {
-      for (StringTermsBucket b : agg.sterms().buckets().array()) {
-        buckets.add(new Bucket(Long.parseLong(b.key().stringValue()), b.docCount()));
-      }
     }
     buckets.sort(Comparator.comparingLong(Bucket::count).reversed().thenComparingLong(Bucket::status));
     List<Group> groups = new ArrayList<>();
@@ -358,7 +353,8 @@ public final class ElasticsearchVisibilityStore implements VisibilityStore {
     if (status == 429 || status >= 500 || (status < 0 && isIo(e))) {
       return CellException.unavailable(msg);
     }
-    if (status == 400 && (op.equals("list") || op.equals("count"))) {
+    boolean query = op.equals("list") || op.equals("count");
+    if (status == 400 && query) {
       return CellException.invalidArgument(msg);
     }
     return CellException.internal(msg);
