@@ -66,6 +66,7 @@ public final class ElasticsearchVisibilityStore implements VisibilityStore {
 
   static final int DEFAULT_PAGE_SIZE = 1000;
   static final int MAX_PAGE_SIZE = 10_000;
+  private static final int MAX_CONNECTIONS = 64;
   /** Enough buckets for every WorkflowExecutionStatus value. */
   private static final int STATUS_BUCKETS = 32;
 
@@ -97,8 +98,12 @@ public final class ElasticsearchVisibilityStore implements VisibilityStore {
             .setRequestConfigCallback(
                 rc ->
                     rc.setConnectTimeout(connectMillis)
-                        .setConnectionRequestTimeout(connectMillis)
+                        // Waiting for a pooled connection is load, not an outage: same bound as a request.
+                        .setConnectionRequestTimeout(requestMillis)
                         .setSocketTimeout(requestMillis))
+            // The client's defaults (10 per node, 30 total) would queue the shards' concurrent
+            // visibility writes; connections are non-blocking, so a larger pool is cheap.
+            .setHttpClientConfigCallback(h -> h.setMaxConnPerRoute(MAX_CONNECTIONS).setMaxConnTotal(MAX_CONNECTIONS * hosts.length))
             .build();
     this.client = new ElasticsearchClient(new RestClientTransport(restClient, new JacksonJsonpMapper()));
   }
