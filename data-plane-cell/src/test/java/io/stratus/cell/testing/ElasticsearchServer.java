@@ -1,28 +1,30 @@
 package io.stratus.cell.testing;
 
+import static io.stratus.cell.testing.LocalOs.copyTree;
+import static io.stratus.cell.testing.LocalOs.deleteTree;
+import static io.stratus.cell.testing.LocalOs.ensureSystemUser;
+import static io.stratus.cell.testing.LocalOs.exec;
+import static io.stratus.cell.testing.LocalOs.freePort;
+import static io.stratus.cell.testing.LocalOs.isRoot;
+import static io.stratus.cell.testing.LocalOs.setMode;
+import static io.stratus.cell.testing.LocalOs.sleep;
+import static io.stratus.cell.testing.LocalOs.tail;
+
 import java.io.IOException;
-import java.io.InputStream;
 import java.io.UncheckedIOException;
-import java.net.InetAddress;
-import java.net.ServerSocket;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.channels.FileChannel;
 import java.nio.channels.FileLock;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.DirectoryStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
 import java.nio.file.StandardOpenOption;
-import java.nio.file.attribute.PosixFilePermissions;
-import java.security.MessageDigest;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
-import java.util.Comparator;
 import java.util.HexFormat;
 import java.util.List;
 import java.util.Locale;
@@ -30,9 +32,6 @@ import java.util.Optional;
 import java.util.UUID;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.TimeUnit;
-import java.util.stream.Stream;
-import java.util.zip.ZipEntry;
-import java.util.zip.ZipInputStream;
 
 /**
  * A real Elasticsearch for integration tests (STYLE.md §3.2), one per test JVM.
@@ -67,8 +66,6 @@ public final class ElasticsearchServer {
   static final String ES_USER = "stratus-es";
   private static final Duration STARTUP_TIMEOUT = Duration.ofSeconds(120);
   private static final Duration STOP_TIMEOUT = Duration.ofSeconds(20);
-  private static final String CENTRAL = "https://repo1.maven.org/maven2";
-  private static final String ARTIFACT_PATH = "org/elasticsearch/distribution/integ-test-zip/elasticsearch";
 
   private static ElasticsearchServer instance;
   private static RuntimeException startFailure;
@@ -181,9 +178,9 @@ public final class ElasticsearchServer {
           FileLock ignored = ch.lock()) {
         cleanStaleRuns(base);
         if (root) {
-          ensureUser();
+          ensureSystemUser(ES_USER, "Elasticsearch refuses to run as root");
         }
-        home = unpacked(base, version, root);
+        home = ElasticsearchDistribution.unpacked(base, version, root);
       }
     } catch (IOException e) {
       throw new UncheckedIOException("preparing Elasticsearch " + version + " in " + base + " failed", e);
@@ -371,147 +368,7 @@ public final class ElasticsearchServer {
     deleteTree(runDir);
   }
 
-  // ---------------------------------------------------------------- distribution
-
-  /** The unpacked distribution, unpacking it first if needed. Caller holds the work-dir lock. */
-  private static Path unpacked(Path base, String version, boolean root) throws IOException {
-    Path home = base.resolve("elasticsearch-" + version);
-    Path marker = home.resolve(".stratus-unpacked");
-    if (Files.exists(marker)) {
-      return home;
-    }
-    deleteTree(home); // an interrupted earlier unpack
-    Path zip = distribution(base, version);
-    log("unpacking " + zip + " into " + home);
-    Path partial = base.resolve("elasticsearch-" + version + ".partial-" + UUID.randomUUID().toString().substring(0, 8));
-    long started = System.nanoTime();
-    try {
-      unzip(zip, partial);
-      Path top = partial.resolve("elasticsearch-" + version);
-      if (!Files.isDirectory(top)) {
-        throw new IOException(zip + " does not contain elasticsearch-" + version + "/");
-      }
-      Files.writeString(top.resolve(".stratus-unpacked"), Instant.now().toString());
-      Files.move(top, home, StandardCopyOption.ATOMIC_MOVE);
-    } finally {
-      deleteTree(partial);
-    }
-    log("unpacked in " + Duration.ofNanos(System.nanoTime() - started).toMillis() + " ms");
-    if (root) {
-      exec(List.of("chown", "-R", ES_USER + ":", home.toString()));
-    }
-    return home;
-  }
-
-  private static Path distribution(Path base, String version) throws IOException {
-    String file = "elasticsearch-" + version + ".zip";
-    List<Path> candidates = new ArrayList<>();
-    Optional.ofNullable(System.getProperty("stratus.elasticsearch.zip")).map(Path::of).ifPresent(candidates::add);
-    candidates.add(Path.of("target", "elasticsearch-dist", file));
-    Path repo =
-        Optional.ofNullable(System.getProperty("maven.repo.local"))
-            .map(Path::of)
-            .orElse(Path.of(System.getProperty("user.home"), ".m2", "repository"));
-    candidates.add(repo.resolve(ARTIFACT_PATH).resolve(version).resolve(file));
-    Path downloaded = base.resolve("downloads").resolve(file);
-    candidates.add(downloaded);
-    for (Path c : candidates) {
-      if (Files.isRegularFile(c)) {
-        return c;
-      }
-    }
-    download(CENTRAL + "/" + ARTIFACT_PATH + "/" + version + "/" + file, downloaded);
-    return downloaded;
-  }
-
-  /** Downloads from Maven Central and checks the published SHA-1 before keeping the file. */
-  private static void download(String url, Path target) throws IOException {
-    log("downloading " + url + " (not found in target/ or the local Maven repository)");
-    Files.createDirectories(target.getParent());
-    HttpClient client = HttpClient.newBuilder().followRedirects(HttpClient.Redirect.NORMAL).connectTimeout(Duration.ofSeconds(10)).build();
-    Path partial = target.resolveSibling(target.getFileName() + ".partial");
-    try {
-      HttpResponse<Path> r = client.send(HttpRequest.newBuilder(URI.create(url)).GET().build(), HttpResponse.BodyHandlers.ofFile(partial));
-      if (r.statusCode() != 200) {
-        throw new IOException("GET " + url + " answered " + r.statusCode());
-      }
-      String expected =
-          client.send(HttpRequest.newBuilder(URI.create(url + ".sha1")).GET().build(), HttpResponse.BodyHandlers.ofString())
-              .body().trim().split("\\s+")[0];
-      MessageDigest sha1 = MessageDigest.getInstance("SHA-1");
-      try (InputStream in = Files.newInputStream(partial)) {
-        byte[] buf = new byte[1 << 16];
-        for (int n; (n = in.read(buf)) > 0; ) {
-          sha1.update(buf, 0, n);
-        }
-      }
-      String actual = HexFormat.of().formatHex(sha1.digest());
-      if (!actual.equalsIgnoreCase(expected)) {
-        throw new IOException("SHA-1 mismatch for " + url + ": expected " + expected + ", got " + actual);
-      }
-      Files.move(partial, target, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
-    } catch (InterruptedException e) {
-      Thread.currentThread().interrupt();
-      throw new IOException("download interrupted", e);
-    } catch (java.security.NoSuchAlgorithmException e) {
-      throw new IllegalStateException(e);
-    } finally {
-      Files.deleteIfExists(partial);
-    }
-  }
-
-  /**
-   * Unpacks with Java, so nothing but a JDK is needed. Zip entries carry no usable Unix modes here,
-   * so everything is made world-readable and scripts in any {@code bin/} directory executable.
-   */
-  private static void unzip(Path zip, Path into) throws IOException {
-    Files.createDirectories(into);
-    Path root = into.toAbsolutePath().normalize();
-    try (ZipInputStream in = new ZipInputStream(Files.newInputStream(zip))) {
-      for (ZipEntry e; (e = in.getNextEntry()) != null; ) {
-        Path target = root.resolve(e.getName()).normalize();
-        if (!target.startsWith(root)) {
-          throw new IOException("zip entry outside the target directory: " + e.getName());
-        }
-        if (e.isDirectory()) {
-          Files.createDirectories(target);
-          setMode(target, "rwxr-xr-x");
-          continue;
-        }
-        Files.createDirectories(target.getParent());
-        Files.copy(in, target, StandardCopyOption.REPLACE_EXISTING);
-        boolean executable = target.getParent().getFileName().toString().equals("bin");
-        setMode(target, executable ? "rwxr-xr-x" : "rw-r--r--");
-      }
-    }
-    try (Stream<Path> dirs = Files.walk(root)) {
-      for (Path d : dirs.filter(Files::isDirectory).toList()) {
-        setMode(d, "rwxr-xr-x");
-      }
-    }
-  }
-
-  // ---------------------------------------------------------------- users, Java, processes
-
-  private static boolean isRoot() {
-    try {
-      return "0".equals(execOutput(List.of("id", "-u")).trim());
-    } catch (IOException e) {
-      return false;
-    }
-  }
-
-  /** Creates the system user Elasticsearch runs as; tolerates a concurrent creation. */
-  private static void ensureUser() throws IOException {
-    if (exec(List.of("id", "-u", ES_USER), false) == 0) {
-      return;
-    }
-    log("creating system user " + ES_USER + " (Elasticsearch refuses to run as root)");
-    int rc = exec(List.of("useradd", "--system", "--no-create-home", "--shell", "/usr/sbin/nologin", ES_USER), false);
-    if (rc != 0 && exec(List.of("id", "-u", ES_USER), false) != 0) {
-      throw new IOException("useradd " + ES_USER + " failed with exit code " + rc);
-    }
-  }
+  // ---------------------------------------------------------------- helpers
 
   /**
    * ES_JAVA_HOME: the environment's, then {@code stratus.elasticsearch.javaHome}, then the test
@@ -578,98 +435,11 @@ public final class ElasticsearchServer {
     }
   }
 
-  private static int freePort() {
-    try (ServerSocket s = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
-      return s.getLocalPort();
-    } catch (IOException e) {
-      throw new UncheckedIOException(e);
-    }
-  }
-
-  private static void exec(List<String> cmd) throws IOException {
-    int rc = exec(cmd, true);
-    if (rc != 0) {
-      throw new IOException(String.join(" ", cmd) + " failed with exit code " + rc);
-    }
-  }
-
-  private static int exec(List<String> cmd, boolean inheritErrors) throws IOException {
-    ProcessBuilder pb = new ProcessBuilder(cmd).redirectOutput(ProcessBuilder.Redirect.DISCARD);
-    pb.redirectError(inheritErrors ? ProcessBuilder.Redirect.INHERIT : ProcessBuilder.Redirect.DISCARD);
-    try {
-      Process p = pb.start();
-      if (!p.waitFor(60, TimeUnit.SECONDS)) {
-        p.destroyForcibly();
-        throw new IOException(String.join(" ", cmd) + " timed out");
-      }
-      return p.exitValue();
-    } catch (InterruptedException e) {
-      Thread.currentThread().interrupt();
-      throw new IOException(e);
-    }
-  }
-
-  private static String execOutput(List<String> cmd) throws IOException {
-    Process p = new ProcessBuilder(cmd).redirectErrorStream(true).start();
-    try (InputStream in = p.getInputStream()) {
-      return new String(in.readAllBytes(), StandardCharsets.UTF_8);
-    }
-  }
-
-  // ---------------------------------------------------------------- files
-
-  private static void copyTree(Path from, Path to) throws IOException {
-    try (Stream<Path> paths = Files.walk(from)) {
-      for (Path src : paths.toList()) {
-        Path dst = to.resolve(from.relativize(src).toString());
-        if (Files.isDirectory(src)) {
-          Files.createDirectories(dst);
-        } else {
-          Files.copy(src, dst, StandardCopyOption.REPLACE_EXISTING);
-        }
-      }
-    }
-  }
-
-  private static void deleteTree(Path dir) {
-    if (dir == null || !Files.exists(dir)) {
-      return;
-    }
-    try (Stream<Path> paths = Files.walk(dir)) {
-      for (Path p : paths.sorted(Comparator.reverseOrder()).toList()) {
-        Files.deleteIfExists(p);
-      }
-    } catch (IOException e) {
-      log("could not delete " + dir + ": " + e);
-    }
-  }
-
-  private static void setMode(Path p, String mode) throws IOException {
-    Files.setPosixFilePermissions(p, PosixFilePermissions.fromString(mode));
-  }
-
   private static String quoted(Path p) {
     return "\"" + p.toString().replace("\\", "\\\\").replace("\"", "\\\"") + "\"";
   }
 
-  private static String tail(Path file, int lines) {
-    try {
-      List<String> all = Files.readAllLines(file, StandardCharsets.UTF_8);
-      return String.join("\n", all.subList(Math.max(0, all.size() - lines), all.size()));
-    } catch (IOException e) {
-      return "(no log: " + e + ")";
-    }
-  }
-
-  private static void sleep(long millis) {
-    try {
-      Thread.sleep(millis);
-    } catch (InterruptedException e) {
-      Thread.currentThread().interrupt();
-    }
-  }
-
   private static void log(String message) {
-    System.out.println("[ElasticsearchServer] " + message);
+    LocalOs.log(message);
   }
 }
