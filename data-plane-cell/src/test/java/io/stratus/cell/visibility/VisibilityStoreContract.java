@@ -82,7 +82,9 @@ public abstract class VisibilityStoreContract {
 
   @AfterAll
   void closeStore() {
-    store.close();
+    if (store != null) { // null when the backend could not be reached at all
+      store.close();
+    }
   }
 
   @BeforeEach
