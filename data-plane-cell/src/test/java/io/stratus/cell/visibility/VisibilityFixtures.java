@@ -1,14 +1,10 @@
-package io.stratus.cell.visibility.sqlite;
+package io.stratus.cell.visibility;
 
 import static io.temporal.api.enums.v1.WorkflowExecutionStatus.WORKFLOW_EXECUTION_STATUS_COMPLETED;
 import static io.temporal.api.enums.v1.WorkflowExecutionStatus.WORKFLOW_EXECUTION_STATUS_FAILED;
 import static io.temporal.api.enums.v1.WorkflowExecutionStatus.WORKFLOW_EXECUTION_STATUS_RUNNING;
 import static io.temporal.api.enums.v1.WorkflowExecutionStatus.WORKFLOW_EXECUTION_STATUS_TERMINATED;
 
-import io.stratus.cell.visibility.SearchAttributeCatalog;
-import io.stratus.cell.visibility.SearchAttributesCodec;
-import io.stratus.cell.visibility.VisibilityRecord;
-import io.stratus.cell.visibility.VisibilityStore;
 import io.temporal.api.common.v1.Memo;
 import io.temporal.api.common.v1.SearchAttributes;
 import io.temporal.api.enums.v1.IndexedValueType;
@@ -34,14 +30,15 @@ import java.util.Map;
  * w6  OrderFlow    Completed   5h    6h     gamma     -                     -    -      -     -         -       TemporalChangeVersion [v1]
  * w7  (hidden: TemporalNamespaceDivision = TemporalScheduler)
  * </pre>
+ *
+ * <p>Every row lives in the namespace the caller names, plus one row with the same ids in a second
+ * namespace, so suites sharing one store (one index per test class) give each test its own pair.
  */
-final class VisibilityFixtures {
+public final class VisibilityFixtures {
   private VisibilityFixtures() {}
 
-  static final String NS = "ns-1";
-  static final String OTHER_NS = "ns-2";
-  static final Instant T0 = Instant.parse("2024-01-01T00:00:00Z");
-  static final Map<String, IndexedValueType> CUSTOM = customTypes();
+  public static final Instant T0 = Instant.parse("2024-01-01T00:00:00Z");
+  public static final Map<String, IndexedValueType> CUSTOM = customTypes();
 
   private static Map<String, IndexedValueType> customTypes() {
     Map<String, IndexedValueType> m = new HashMap<>(SearchAttributeCatalog.DEFAULT_NAMESPACE_CUSTOM);
@@ -49,36 +46,37 @@ final class VisibilityFixtures {
     return Map.copyOf(m);
   }
 
-  static Instant hours(double h) {
+  public static Instant hours(double h) {
     return T0.plus(Duration.ofMinutes((long) (h * 60)));
   }
 
   /** Builder-ish helper so each fixture row reads like the table above. */
-  static final class Row {
-    final String wf;
-    String ns = NS;
-    String type = "OrderFlow";
-    WorkflowExecutionStatus status = WORKFLOW_EXECUTION_STATUS_RUNNING;
-    Instant start = T0;
-    Instant exec;
-    Instant close;
-    String parentWf = "";
-    String parentRun = "";
-    long historyLength;
-    long version = 1;
+  public static final class Row {
+    public final String wf;
+    public String ns;
+    public String type = "OrderFlow";
+    public WorkflowExecutionStatus status = WORKFLOW_EXECUTION_STATUS_RUNNING;
+    public Instant start = T0;
+    public Instant exec;
+    public Instant close;
+    public String parentWf = "";
+    public String parentRun = "";
+    public long historyLength;
+    public long version = 1;
     final Map<String, Object> custom = new HashMap<>();
 
-    Row(String wf) {
+    public Row(String ns, String wf) {
+      this.ns = ns;
       this.wf = wf;
       this.historyLength = Long.parseLong(wf.substring(1)) * 10;
     }
 
-    Row sa(String name, Object value) {
+    public Row sa(String name, Object value) {
       custom.put(name, value);
       return this;
     }
 
-    VisibilityRecord build() {
+    public VisibilityRecord build() {
       SearchAttributes.Builder sa = SearchAttributes.newBuilder();
       custom.forEach(
           (name, value) ->
@@ -92,16 +90,17 @@ final class VisibilityFixtures {
     }
   }
 
-  static List<VisibilityRecord> rows() {
+  /** The table above in {@code ns}, plus w1's twin in {@code otherNs}. */
+  public static List<VisibilityRecord> rows(String ns, String otherNs) {
     List<VisibilityRecord> out = new ArrayList<>();
-    Row w1 = new Row("w1");
+    Row w1 = new Row(ns, "w1");
     w1.start = hours(1);
     w1.sa("CustomKeywordField", "alpha").sa("CustomTextField", "The quick brown fox").sa("CustomIntField", 10L)
         .sa("CustomDoubleField", 1.5).sa("CustomBoolField", true).sa("CustomDatetimeField", T0.plus(Duration.ofDays(1)))
         .sa("CustomKeywordListField", List.of("a", "b"));
     out.add(w1.build());
 
-    Row w2 = new Row("w2");
+    Row w2 = new Row(ns, "w2");
     w2.status = WORKFLOW_EXECUTION_STATUS_COMPLETED;
     w2.start = hours(2);
     w2.close = hours(3);
@@ -112,7 +111,7 @@ final class VisibilityFixtures {
         .sa("CustomKeywordListField", List.of("b", "c"));
     out.add(w2.build());
 
-    Row w3 = new Row("w3");
+    Row w3 = new Row(ns, "w3");
     w3.type = "PaymentFlow";
     w3.status = WORKFLOW_EXECUTION_STATUS_FAILED;
     w3.start = hours(3);
@@ -121,46 +120,45 @@ final class VisibilityFixtures {
         .sa("CustomKeywordListField", List.of("c")).sa("Custom Field", "spaced");
     out.add(w3.build());
 
-    Row w4 = new Row("w4");
+    Row w4 = new Row(ns, "w4");
     w4.type = "PaymentFlow";
     w4.start = hours(4);
     w4.exec = hours(4.5);
     out.add(w4.build());
 
-    Row w5 = new Row("w5");
+    Row w5 = new Row(ns, "w5");
     w5.type = "Other";
     w5.status = WORKFLOW_EXECUTION_STATUS_TERMINATED;
     w5.close = hours(10);
     w5.sa("CustomKeywordField", "Alpha").sa("CustomIntField", 5L);
     out.add(w5.build());
 
-    Row w6 = new Row("w6");
+    Row w6 = new Row(ns, "w6");
     w6.status = WORKFLOW_EXECUTION_STATUS_COMPLETED;
     w6.start = hours(5);
     w6.close = hours(6);
     w6.sa("CustomKeywordField", "gamma").sa("TemporalChangeVersion", List.of("v1"));
     out.add(w6.build());
 
-    Row w7 = new Row("w7");
+    Row w7 = new Row(ns, "w7");
     w7.start = hours(7);
     w7.sa("TemporalNamespaceDivision", "TemporalScheduler");
     out.add(w7.build());
 
-    Row foreign = new Row("w1"); // same ids, other namespace: must never leak into NS results
-    foreign.ns = OTHER_NS;
+    Row foreign = new Row(otherNs, "w1"); // same ids, other namespace: must never leak into ns
     foreign.sa("CustomKeywordField", "alpha");
     out.add(foreign.build());
     return out;
   }
 
-  static void load(VisibilityStore store) {
-    rows().forEach(store::upsert);
+  public static void load(VisibilityStore store, String ns, String otherNs) {
+    rows(ns, otherNs).forEach(store::upsert);
   }
 
-  /** Workflow ids of every match, in store order. */
-  static List<String> ids(VisibilityStore store, String query) {
+  /** Workflow ids of every match in {@code ns}, in store order. */
+  public static List<String> ids(VisibilityStore store, String ns, String query) {
     List<String> out = new ArrayList<>();
-    store.list(NS, query, CUSTOM, 1000, null).records().forEach(r -> out.add(r.workflowId()));
+    store.list(ns, query, CUSTOM, 1000, null).records().forEach(r -> out.add(r.workflowId()));
     return out;
   }
 }
