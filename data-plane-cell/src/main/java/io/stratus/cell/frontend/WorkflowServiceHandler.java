@@ -45,6 +45,8 @@ public final class WorkflowServiceHandler extends WorkflowServiceGrpc.WorkflowSe
   private final VisibilityStore visibility;
   private final String clusterName;
   private final int shardCount;
+  private String persistenceStore = "sqlite";
+  private String visibilityStore = "sqlite";
 
   public WorkflowServiceHandler(
       HistoryEngine history,
@@ -59,6 +61,13 @@ public final class WorkflowServiceHandler extends WorkflowServiceGrpc.WorkflowSe
     this.visibility = visibility;
     this.clusterName = clusterName;
     this.shardCount = shardCount;
+  }
+
+  /** What GetClusterInfo reports as the cell's stores. */
+  public WorkflowServiceHandler withStoreNames(String persistence, String visibility) {
+    this.persistenceStore = persistence;
+    this.visibilityStore = visibility;
+    return this;
   }
 
   static <T> void call(StreamObserver<T> obs, Supplier<T> fn) {
@@ -258,8 +267,8 @@ public final class WorkflowServiceHandler extends WorkflowServiceGrpc.WorkflowSe
         .setClusterId(clusterName)
         .setServerVersion(SERVER_VERSION)
         .setHistoryShardCount(shardCount)
-        .setPersistenceStore("sqlite")
-        .setVisibilityStore("sqlite")
+        .setPersistenceStore(persistenceStore)
+        .setVisibilityStore(visibilityStore)
         .putSupportedClients("temporal-java", ">=1.0.0")
         .putSupportedClients("temporal-typescript", ">=1.0.0")
         .build());

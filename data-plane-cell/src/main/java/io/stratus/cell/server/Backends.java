@@ -67,8 +67,14 @@ final class Backends implements AutoCloseable {
         toClose.add(0, store);
         yield store;
       }
-      case CellSettings.Visibility.Elasticsearch e ->
-          throw new IllegalStateException("the elasticsearch visibility backend is not part of this build");
+      case CellSettings.Visibility.Elasticsearch e -> {
+        var store =
+            new io.stratus.cell.visibility.elasticsearch.ElasticsearchVisibilityStore(
+                io.stratus.cell.visibility.elasticsearch.ElasticsearchVisibilityConfig.of(e.url(), e.index()),
+                nsId -> namespaces.byId(nsId).map(n -> n.customSearchAttributes()).orElse(Map.of()));
+        toClose.add(0, store);
+        yield store;
+      }
     };
   }
 

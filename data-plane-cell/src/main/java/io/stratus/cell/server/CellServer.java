@@ -63,6 +63,10 @@ public final class CellServer implements AutoCloseable {
           ns, ns.equals("default") ? SearchAttributeCatalog.DEFAULT_NAMESPACE_CUSTOM : Map.<String, IndexedValueType>of());
     }
     VisibilityStore visibility = backends.visibility(namespaces);
+    // Registered custom attributes must be filterable (an Elasticsearch mapping) before traffic.
+    for (var ns : namespaces.all()) {
+      namespaces.byId(ns.id).ifPresent(e -> visibility.addSearchAttributes(e.customSearchAttributes()));
+    }
     MatchingEngine localMatching = new MatchingEngine(clock);
     int port = config.port() == 0 ? freePort(config.ip()) : config.port();
     Host self = new Host("host-" + UUID.randomUUID(), Main.connectAddress(config.ip()) + ":" + port);
@@ -89,7 +93,10 @@ public final class CellServer implements AutoCloseable {
 
     rpcThreads = Executors.newVirtualThreadPerTaskExecutor();
     WorkflowServiceHandler frontend =
-        new WorkflowServiceHandler(history, matching, namespaces, visibility, config.cellName(), config.shardCount());
+        new WorkflowServiceHandler(history, matching, namespaces, visibility, config.cellName(), config.shardCount())
+            .withStoreNames(
+                config.persistence() instanceof CellSettings.Persistence.Cassandra ? "cassandra" : "sqlite",
+                config.visibility() instanceof CellSettings.Visibility.Elasticsearch ? "elasticsearch" : "sqlite");
     ServerServiceDefinition workflowService = RequestGuard.guard(frontend.bindService());
     NettyServerBuilder builder =
         NettyServerBuilder.forAddress(new InetSocketAddress(config.ip(), port))
