@@ -55,6 +55,8 @@ public final class TestCell implements AutoCloseable {
 
   public enum Target {
     CELL,
+    /** The cell on its production backends (real Cassandra and Elasticsearch started by the tests). */
+    PRODUCTION,
     TESTSERVER;
 
     public static Target fromSystemProperty() {
@@ -62,9 +64,10 @@ public final class TestCell implements AutoCloseable {
       return switch (value) {
         case "", "cell" -> CELL;
         case "testserver", "test-server" -> TESTSERVER;
+        case "production", "cell-production" -> PRODUCTION;
         default ->
             throw new IllegalArgumentException(
-                TARGET_PROPERTY + " must be 'cell' or 'testserver', got '" + value + "'");
+                TARGET_PROPERTY + " must be 'cell', 'production' or 'testserver', got '" + value + "'");
       };
     }
   }
@@ -110,6 +113,10 @@ public final class TestCell implements AutoCloseable {
       String target;
       if (kind == Target.CELL) {
         CellServer cell = CellServer.start(CellConfig.dev(0, tempDir.resolve("cell.db")));
+        server = cell;
+        target = cell.target();
+      } else if (kind == Target.PRODUCTION) {
+        CellServer cell = CellServer.start(ProductionBackends.config(owner, tempDir));
         server = cell;
         target = cell.target();
       } else {
