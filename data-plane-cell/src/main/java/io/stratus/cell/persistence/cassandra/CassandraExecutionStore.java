@@ -367,18 +367,20 @@ public final class CassandraExecutionStore implements ExecutionStore {
     CurrentExpectation ce = expect.current();
     ExecutionKey workflow = expect.created() != null ? expect.created() : expect.updated();
     if (ce != null) {
-      Optional<CurrentRun> current =
-          f.currentRow().isPresent()
-              ? f.currentRow()
-              : getCurrentRunSerial(shardId, workflow.namespaceId(), workflow.workflowId());
-      if (ce.expectedRunId() == null && current.isPresent()) {
-        return new CurrentRunConflictException(current.get());
+      Optional<String> currentRunId = f.currentRunId();
+      if (ce.expectedRunId() == null && currentRunId.isPresent()) {
+        // IF NOT EXISTS lost: the answer carries the whole existing row.
+        return new CurrentRunConflictException(
+            f.currentRow()
+                .or(() -> getCurrentRunSerial(shardId, workflow.namespaceId(), workflow.workflowId()))
+                .orElse(null));
       }
-      if (ce.expectedRunId() != null
-          && (current.isEmpty() || !current.get().runId().equals(ce.expectedRunId()))) {
+      if (ce.expectedRunId() != null && !currentRunId.equals(Optional.of(ce.expectedRunId()))) {
         return new CurrentRowMovedException(
             new ConditionFailedException(
-                "current run of " + workflow.workflowId() + " is not " + ce.expectedRunId(), false));
+                "current run of " + workflow.workflowId() + " is "
+                    + currentRunId.orElse("absent") + ", not " + ce.expectedRunId(),
+                false));
       }
     }
     if (expect.updated() != null) {
