@@ -43,6 +43,8 @@ public final class CassandraServer {
   private static final String LOG_PREFIX = "[cassandra-it] ";
 
   private static CassandraServer instance;
+  /** Why start-up failed, so later test classes fail fast instead of trying again. */
+  private static RuntimeException startFailure;
 
   private final String contactPoint;
   private final String datacenter;
@@ -56,6 +58,10 @@ public final class CassandraServer {
 
   /** The server of this test run, started on first use. */
   public static synchronized CassandraServer get() {
+    if (startFailure != null) {
+      throw new IllegalStateException(
+          "Cassandra could not be started earlier in this test run: " + startFailure.getMessage(), startFailure);
+    }
     if (instance == null) {
       String external = System.getenv("CELL_IT_CASSANDRA");
       if (external != null && !external.isBlank()) {
@@ -63,7 +69,12 @@ public final class CassandraServer {
         instance = new CassandraServer(external.strip(), dc, "external Cassandra at " + external);
         say("using " + instance.description + " (CELL_IT_CASSANDRA)");
       } else {
-        instance = start();
+        try {
+          instance = start();
+        } catch (RuntimeException e) {
+          startFailure = e;
+          throw e;
+        }
       }
     }
     return instance;
@@ -81,6 +92,19 @@ public final class CassandraServer {
   public CassandraConfig config(String keyspace) {
     return CassandraConfig.of(List.of(contactPoint), datacenter, keyspace)
         .withReplication(CassandraConfig.simpleStrategy(1));
+  }
+
+  /**
+   * A session for tests. Schema changes are most of a test keyspace's set-up time, and the driver's
+   * defaults (a 1 s debounce before it refreshes its schema metadata) cost more than the change.
+   */
+  public CqlSession openSession(CassandraConfig config) {
+    return config.openSession(
+        config
+            .driverConfig()
+            .withDuration(DefaultDriverOption.METADATA_SCHEMA_WINDOW, Duration.ofMillis(10))
+            .withDuration(DefaultDriverOption.CONTROL_CONNECTION_AGREEMENT_INTERVAL, Duration.ofMillis(20))
+            .build());
   }
 
   /** A fresh keyspace named {@code prefix_<random>} with the cell's schema applied. */

@@ -1,7 +1,6 @@
 package io.stratus.cell.testing;
 
 import com.datastax.oss.driver.api.core.CqlSession;
-import com.datastax.oss.driver.api.core.config.DefaultDriverOption;
 import com.datastax.oss.driver.api.core.cql.SimpleStatement;
 import io.stratus.cell.persistence.cassandra.CassandraConfig;
 import io.stratus.cell.persistence.cassandra.CassandraSchema;
@@ -26,17 +25,12 @@ public final class CassandraTestKeyspace implements AutoCloseable {
     String name = prefix.toLowerCase().replaceAll("[^a-z0-9_]", "_") + "_"
         + Long.toString(ThreadLocalRandom.current().nextLong() & Long.MAX_VALUE, 36);
     CassandraConfig config = server.config(name.length() > 48 ? name.substring(0, 48) : name);
-    // Schema changes are most of a test keyspace's set-up time: the driver's default waits
-    // (1 s debounce before refreshing its schema metadata) cost more than the change itself.
-    CqlSession session =
-        config.openSession(
-            config
-                .driverConfig()
-                .withDuration(DefaultDriverOption.METADATA_SCHEMA_WINDOW, Duration.ofMillis(10))
-                .withDuration(DefaultDriverOption.CONTROL_CONNECTION_AGREEMENT_INTERVAL, Duration.ofMillis(20))
-                .build());
+    CqlSession session = server.openSession(config);
+    long started = System.nanoTime();
     try {
       CassandraSchema.apply(session, config);
+      CassandraServer.say(String.format(
+          "keyspace %s ready in %.1f s", config.keyspace(), (System.nanoTime() - started) / 1e9));
     } catch (RuntimeException e) {
       session.close();
       throw e;

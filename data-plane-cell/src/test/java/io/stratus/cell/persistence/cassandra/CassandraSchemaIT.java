@@ -26,8 +26,9 @@ class CassandraSchemaIT {
   @BeforeAll
   static void applyOnce() {
     String keyspace = "schema_it_" + Long.toString(ThreadLocalRandom.current().nextLong() & Long.MAX_VALUE, 36);
-    config = CassandraServer.get().config(keyspace);
-    session = config.openSession();
+    CassandraServer server = CassandraServer.get();
+    config = server.config(keyspace);
+    session = server.openSession(config);
     first = CassandraSchema.apply(session, config);
   }
 
