@@ -204,6 +204,8 @@ public final class CassandraExecutionStore implements ExecutionStore {
       addTasks(r.shardId(), r.tasks(), batch);
       deleteTasks(r.shardId(), r.completedTasks(), timerFireTimes, batch);
       if (next != null) {
+        // The pointer moves to the next run, so r.current() (this run's closing state) would be
+        // overwritten in the same write: the next run's current row is the only one written.
         Expectation created = addCreate(next, txn, batch);
         expect = expect.withCurrent(created.current()).withCreated(next.key());
       }
