@@ -172,7 +172,7 @@ public final class CassandraServer {
               .redirectErrorStream(true)
               .redirectOutput(log.toFile())
               .start();
-      write(pidFile, process.pid() + " " + ProcessHandle.current().pid() + "\n");
+      write(pidFile, process.pid() + " " + ProcessHandle.current().pid() + " " + work + "\n");
     } catch (IOException e) {
       throw new IllegalStateException("could not launch " + java + ": " + e.getMessage(), e);
     }
@@ -377,15 +377,15 @@ public final class CassandraServer {
 
   /**
    * Kills the server a previous test JVM started and could not stop (it was killed itself): the pid
-   * file names the server and its owner; the server goes only if the owner is gone and the process
-   * is still our CassandraDaemon.
+   * file names the server, its owner and its data directory; the server goes only if the owner is
+   * gone and the process is still our CassandraDaemon.
    */
   private static void killLeftover(Path pidFile) {
     if (!Files.exists(pidFile)) {
       return;
     }
     try {
-      String[] pids = Files.readString(pidFile).strip().split("\\s+");
+      String[] pids = Files.readString(pidFile).strip().split("\\s+", 3);
       long server = Long.parseLong(pids[0]);
       long owner = Long.parseLong(pids[1]);
       if (ProcessHandle.of(owner).map(ProcessHandle::isAlive).orElse(false)) {
@@ -401,6 +401,9 @@ public final class CassandraServer {
                 p.destroyForcibly();
                 p.onExit().orTimeout(10, TimeUnit.SECONDS).exceptionally(e -> p).join();
               });
+      if (pids.length > 2 && Path.of(pids[2]).getFileName().toString().startsWith("stratus-cassandra-")) {
+        deleteTree(Path.of(pids[2])); // its data directory
+      }
       Files.deleteIfExists(pidFile);
     } catch (IOException | RuntimeException e) {
       say("ignoring unreadable " + pidFile + ": " + e);
