@@ -1049,4 +1049,82 @@ public abstract class ExecutionStoreContract {
     assertThat(store.listExecutions(OTHER_SHARD)).containsExactly(key("wf-c", "run-c1"));
     assertThat(store.listExecutions(3)).isEmpty();
   }
+
+  // ---------------------------------------------------------------- delete (retention)
+
+  @Test
+  void deleteExecutionRemovesStateHistoryAndTheCurrentRowOfTheCurrentRun() {
+    long range = acquire();
+    store.createExecution(brandNew(range, "wf", "run-1", List.of()));
+    store.updateExecution(
+        update(
+            range,
+            "wf",
+            "run-1",
+            1,
+            closed("run-1", "req-run-1", COMPLETED),
+            batch("run-1", 4, 5),
+            List.of(),
+            List.of(),
+            null));
+
+    store.deleteExecution(SHARD, range, key("wf", "run-1"));
+
+    assertThat(store.getExecution(SHARD, NS, "wf", "run-1")).isEmpty();
+    assertThat(history("run-1", 1, 100)).isEmpty();
+    assertThat(store.getCurrentRun(SHARD, NS, "wf")).isEmpty();
+    assertThat(store.listExecutions(SHARD)).isEmpty();
+    store.createExecution(brandNew(range, "wf", "run-2", List.of()));
+    assertThat(store.getCurrentRun(SHARD, NS, "wf").map(CurrentRun::runId)).contains("run-2");
+  }
+
+  @Test
+  void deleteExecutionOfARunThatIsNoLongerCurrentKeepsTheCurrentRowAndTheNewRun() {
+    long range = acquire();
+    store.createExecution(brandNew(range, "wf", "run-1", List.of()));
+    store.createExecution(nextRun(range, "wf", "run-1", "run-2", List.of()));
+
+    store.deleteExecution(SHARD, range, key("wf", "run-1"));
+
+    assertThat(store.getExecution(SHARD, NS, "wf", "run-1")).isEmpty();
+    assertThat(history("run-1", 1, 100)).isEmpty();
+    assertThat(store.getCurrentRun(SHARD, NS, "wf")).contains(running("run-2", "req-run-2"));
+    assertThat(stateOf("wf", "run-2")).isEqualTo("state:run-2@1 v1");
+    assertThat(history("run-2", 1, 100)).containsExactly("run-2:1-2");
+    assertThat(store.listExecutions(SHARD)).containsExactly(key("wf", "run-2"));
+  }
+
+  @Test
+  void deleteExecutionWithAStaleRangeIdFailsWithOwnershipLostAndDeletesNothing() {
+    long stale = acquire();
+    store.createExecution(brandNew(stale, "wf", "run-1", List.of()));
+    acquire();
+
+    ConditionFailedException e =
+        catchThrowableOfType(
+            ConditionFailedException.class,
+            () -> store.deleteExecution(SHARD, stale, key("wf", "run-1")));
+
+    assertThat(e).isNotNull();
+    assertThat(e.shardOwnershipLost()).isTrue();
+    assertThat(stateOf("wf", "run-1")).isEqualTo("state:run-1@1 v1");
+    assertThat(history("run-1", 1, 100)).containsExactly("run-1:1-3");
+    assertThat(store.getCurrentRun(SHARD, NS, "wf")).contains(running("run-1", "req-run-1"));
+  }
+
+  @Test
+  void deleteExecutionIsIdempotentAndANoOpForUnknownRuns() {
+    long range = acquire();
+    store.createExecution(brandNew(range, "wf", "run-1", List.of()));
+    store.createExecution(brandNew(range, "wf-2", "run-2", List.of()));
+
+    store.deleteExecution(SHARD, range, key("wf", "run-1"));
+    store.deleteExecution(SHARD, range, key("wf", "run-1"));
+    store.deleteExecution(SHARD, range, key("wf", "run-9"));
+
+    assertThat(store.getExecution(SHARD, NS, "wf", "run-1")).isEmpty();
+    assertThat(stateOf("wf-2", "run-2")).isEqualTo("state:run-2@1 v1");
+    assertThat(history("run-2", 1, 100)).containsExactly("run-2:1-3");
+    assertThat(store.listExecutions(SHARD)).containsExactly(key("wf-2", "run-2"));
+  }
 }
