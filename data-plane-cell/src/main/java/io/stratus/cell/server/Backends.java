@@ -27,6 +27,8 @@ final class Backends implements AutoCloseable {
   private final CellSettings.Visibility visibilitySettings;
   private final List<AutoCloseable> toClose = new ArrayList<>();
   private SqliteDatabase sqlite;
+  private com.datastax.oss.driver.api.core.CqlSession cassandra;
+  private io.stratus.cell.persistence.cassandra.CassandraConfig cassandraConfig;
 
   Backends(CellConfig config) {
     switch (config.persistence()) {
@@ -35,8 +37,23 @@ final class Backends implements AutoCloseable {
         executions = new SqliteExecutionStore(sqlite);
         namespaces = new SqliteNamespaceStore(sqlite);
       }
-      case CellSettings.Persistence.Cassandra c ->
-          throw new IllegalStateException("the cassandra persistence backend is not part of this build");
+      case CellSettings.Persistence.Cassandra c -> {
+        cassandraConfig =
+            new io.stratus.cell.persistence.cassandra.CassandraConfig(
+                c.contactPoints(),
+                c.localDatacenter(),
+                c.keyspace(),
+                c.replication(),
+                com.datastax.oss.driver.api.core.DefaultConsistencyLevel.valueOf(c.consistency()),
+                com.datastax.oss.driver.api.core.DefaultConsistencyLevel.valueOf(c.serialConsistency()),
+                java.time.Duration.ofSeconds(10));
+        cassandra = cassandraConfig.openSession();
+        toClose.add(cassandra);
+        // Creates or upgrades the keyspace's schema; safe on every start and on every host.
+        io.stratus.cell.persistence.cassandra.CassandraSchema.apply(cassandra, cassandraConfig);
+        executions = new io.stratus.cell.persistence.cassandra.CassandraExecutionStore(cassandra, cassandraConfig);
+        namespaces = new io.stratus.cell.persistence.cassandra.CassandraNamespaceStore(cassandra, cassandraConfig);
+      }
     }
     visibilitySettings = config.visibility();
   }
@@ -49,6 +66,9 @@ final class Backends implements AutoCloseable {
 
   /** Where the hosts of a clustered cell find each other: the shared persistence. */
   io.stratus.cell.membership.MembershipStore membership() {
+    if (cassandra != null) {
+      return new io.stratus.cell.persistence.cassandra.CassandraMembershipStore(cassandra, cassandraConfig);
+    }
     if (sqlite != null) {
       return new io.stratus.cell.persistence.sqlite.SqliteMembershipStore(sqlite);
     }

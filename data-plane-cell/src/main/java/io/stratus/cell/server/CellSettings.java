@@ -39,14 +39,14 @@ public record CellSettings(
     record Sqlite(Path file) implements Persistence {}
 
     /**
-     * @param replication CQL replication map used when the keyspace is created, e.g. {@code
-     *     {'class': 'NetworkTopologyStrategy', 'dc1': 3}}
+     * @param replication replication map used when the keyspace is created, e.g. {@code
+     *     {class: NetworkTopologyStrategy, dc1: 3}}
      */
     record Cassandra(
         List<String> contactPoints,
         String localDatacenter,
         String keyspace,
-        String replication,
+        Map<String, String> replication,
         String consistency,
         String serialConsistency)
         implements Persistence {}
@@ -147,9 +147,7 @@ public record CellSettings(
                   r.list("persistence.cassandra.contactPoints", List.of("127.0.0.1:9042")),
                   r.text("persistence.cassandra.localDatacenter", "datacenter1"),
                   r.text("persistence.cassandra.keyspace", "stratus_" + name.replace('-', '_')),
-                  r.text(
-                      "persistence.cassandra.replication",
-                      "{'class': 'SimpleStrategy', 'replication_factor': 1}"),
+                  r.map("persistence.cassandra.replication", Map.of("class", "SimpleStrategy", "replication_factor", "1")),
                   r.oneOf("persistence.cassandra.consistency", "LOCAL_QUORUM", "LOCAL_QUORUM", "QUORUM", "LOCAL_ONE", "ONE", "ALL"),
                   r.oneOf("persistence.cassandra.serialConsistency", "LOCAL_SERIAL", "LOCAL_SERIAL", "SERIAL"));
           default -> throw r.invalid("persistence.backend", "must be 'sqlite' or 'cassandra'");
@@ -215,6 +213,30 @@ public record CellSettings(
       } catch (NumberFormatException e) {
         throw invalid(path, "must be a whole number (got '" + v + "')");
       }
+    }
+
+    /** A map from YAML ({@code {class: X, dc1: 3}}) or from the environment ({@code class=X,dc1=3}). */
+    Map<String, String> map(String path, Map<String, String> dflt) {
+      JsonNode n = node(path);
+      if (n == null) {
+        return dflt;
+      }
+      Map<String, String> out = new LinkedHashMap<>();
+      if (n.isObject()) {
+        n.fields().forEachRemaining(e -> out.put(e.getKey(), e.getValue().asText()));
+      } else {
+        for (String kv : n.asText().split(",")) {
+          String[] p = kv.split("=", 2);
+          if (p.length != 2 || p[0].isBlank()) {
+            throw invalid(path, "must be a map like {class: SimpleStrategy, replication_factor: 3} (got '" + n.asText() + "')");
+          }
+          out.put(p[0].trim(), p[1].trim());
+        }
+      }
+      if (!out.containsKey("class")) {
+        throw invalid(path, "needs a 'class' entry, e.g. SimpleStrategy or NetworkTopologyStrategy");
+      }
+      return Map.copyOf(out);
     }
 
     List<String> list(String path, List<String> dflt) {

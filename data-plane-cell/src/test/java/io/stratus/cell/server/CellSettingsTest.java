@@ -56,7 +56,7 @@ class CellSettingsTest {
                 java.util.List.of("10.0.0.5:9042", "10.0.0.6:9042"),
                 "dc1",
                 "stratus_cell_7",
-                "{'class': 'SimpleStrategy', 'replication_factor': 1}",
+                Map.of("class", "SimpleStrategy", "replication_factor", "1"),
                 "QUORUM",
                 "LOCAL_SERIAL"));
     assertThat(s.visibility()).isEqualTo(new CellSettings.Visibility.Elasticsearch("http://10.0.0.9:9200", "vis_cell_7"));
