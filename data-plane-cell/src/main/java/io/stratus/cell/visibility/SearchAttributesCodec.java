@@ -238,4 +238,35 @@ public final class SearchAttributesCodec {
     ByteString v = p.getMetadataMap().get(key);
     return v == null ? null : v.toStringUtf8();
   }
+
+  private static final com.fasterxml.jackson.databind.ObjectMapper INFER_JSON = new com.fasterxml.jackson.databind.ObjectMapper();
+
+  /** Last resort for untyped, unregistered values: the type their JSON shape suggests. */
+  public static Optional<IndexedValueType> inferType(Payload p) {
+    JsonNode node;
+    try {
+      node = INFER_JSON.readTree(p.getData().toByteArray());
+    } catch (IOException e) {
+      return Optional.empty();
+    }
+    if (node == null) {
+      return Optional.empty();
+    }
+    if (node.isTextual()) {
+      return Optional.of(IndexedValueType.INDEXED_VALUE_TYPE_KEYWORD);
+    }
+    if (node.isArray()) {
+      return Optional.of(IndexedValueType.INDEXED_VALUE_TYPE_KEYWORD_LIST);
+    }
+    if (node.isIntegralNumber()) {
+      return Optional.of(IndexedValueType.INDEXED_VALUE_TYPE_INT);
+    }
+    if (node.isNumber()) {
+      return Optional.of(IndexedValueType.INDEXED_VALUE_TYPE_DOUBLE);
+    }
+    if (node.isBoolean()) {
+      return Optional.of(IndexedValueType.INDEXED_VALUE_TYPE_BOOL);
+    }
+    return Optional.empty();
+  }
 }

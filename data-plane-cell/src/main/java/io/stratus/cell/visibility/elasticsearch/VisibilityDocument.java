@@ -96,7 +96,7 @@ final class VisibilityDocument {
       if (SearchAttributeCatalog.isSystem(name) || SearchAttributesCodec.isDeletion(p)) {
         continue;
       }
-      Optional<IndexedValueType> type = SearchAttributesCodec.resolveType(name, p, customTypes).or(() -> infer(p));
+      Optional<IndexedValueType> type = SearchAttributesCodec.resolveType(name, p, customTypes).or(() -> SearchAttributesCodec.inferType(p));
       if (type.isEmpty()) {
         continue;
       }
@@ -154,35 +154,6 @@ final class VisibilityDocument {
       }
     }
     return true;
-  }
-
-  /** Last resort for untyped, unregistered values: guess from the JSON shape (as SQLite does). */
-  private static Optional<IndexedValueType> infer(Payload p) {
-    JsonNode node;
-    try {
-      node = JSON.readTree(p.getData().toByteArray());
-    } catch (IOException e) {
-      return Optional.empty();
-    }
-    if (node == null) {
-      return Optional.empty();
-    }
-    if (node.isTextual()) {
-      return Optional.of(IndexedValueType.INDEXED_VALUE_TYPE_KEYWORD);
-    }
-    if (node.isArray()) {
-      return Optional.of(IndexedValueType.INDEXED_VALUE_TYPE_KEYWORD_LIST);
-    }
-    if (node.isIntegralNumber()) {
-      return Optional.of(IndexedValueType.INDEXED_VALUE_TYPE_INT);
-    }
-    if (node.isNumber()) {
-      return Optional.of(IndexedValueType.INDEXED_VALUE_TYPE_DOUBLE);
-    }
-    if (node.isBoolean()) {
-      return Optional.of(IndexedValueType.INDEXED_VALUE_TYPE_BOOL);
-    }
-    return Optional.empty();
   }
 
   private static void putUnlessEmpty(ObjectNode d, String field, String value) {

@@ -44,7 +44,7 @@ final class SearchIndex {
         continue;
       }
       Optional<IndexedValueType> type =
-          SearchAttributesCodec.resolveType(e.getKey(), p, customTypes).or(() -> infer(p));
+          SearchAttributesCodec.resolveType(e.getKey(), p, customTypes).or(() -> SearchAttributesCodec.inferType(p));
       if (type.isEmpty()) {
         continue;
       }
@@ -86,34 +86,5 @@ final class SearchIndex {
       case INDEXED_VALUE_TYPE_DATETIME -> index.put(name, ValueParsing.toNanos((Instant) value));
       default -> {}
     }
-  }
-
-  /** Last resort for untyped, unregistered values: guess from the JSON shape. */
-  private static Optional<IndexedValueType> infer(Payload p) {
-    JsonNode node;
-    try {
-      node = JSON.readTree(p.getData().toByteArray());
-    } catch (IOException e) {
-      return Optional.empty();
-    }
-    if (node == null) {
-      return Optional.empty();
-    }
-    if (node.isTextual()) {
-      return Optional.of(IndexedValueType.INDEXED_VALUE_TYPE_KEYWORD);
-    }
-    if (node.isArray()) {
-      return Optional.of(IndexedValueType.INDEXED_VALUE_TYPE_KEYWORD_LIST);
-    }
-    if (node.isIntegralNumber()) {
-      return Optional.of(IndexedValueType.INDEXED_VALUE_TYPE_INT);
-    }
-    if (node.isNumber()) {
-      return Optional.of(IndexedValueType.INDEXED_VALUE_TYPE_DOUBLE);
-    }
-    if (node.isBoolean()) {
-      return Optional.of(IndexedValueType.INDEXED_VALUE_TYPE_BOOL);
-    }
-    return Optional.empty();
   }
 }
