@@ -219,6 +219,7 @@ public final class MatchingEngine implements MatchingService {
       if (ownedHere.test(k.namespaceId(), k.name())) {
         continue;
       }
+      e.getValue().releasePollers();
       for (Dispatch task : e.getValue().drain()) {
         try {
           if (task instanceof Dispatch.ActivityTask a) {

@@ -42,6 +42,17 @@ final class TaskQueuePartition {
     backlog.addFirst(task);
   }
 
+  /**
+   * Answers every parked poll with "no task" (the queue moved to another host): the workers poll
+   * again at once and are forwarded to the new owner instead of waiting out their long poll here.
+   */
+  synchronized void releasePollers() {
+    CompletableFuture<Dispatch> w;
+    while ((w = waiting.poll()) != null) {
+      w.complete(null);
+    }
+  }
+
   /** Takes every queued task (the queue moved to another host). */
   synchronized java.util.List<Dispatch> drain() {
     java.util.List<Dispatch> out = new java.util.ArrayList<>(backlog);

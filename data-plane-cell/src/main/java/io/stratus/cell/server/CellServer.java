@@ -175,6 +175,11 @@ public final class CellServer implements AutoCloseable {
     return config;
   }
 
+  /** Hosts this one currently sees alive (1 when the cell is not clustered). */
+  public int liveHosts() {
+    return membership == null ? 1 : membership.live().size();
+  }
+
   /** This host's id when it is one of several hosts of a cell (null otherwise). */
   public String hostId() {
     return membership == null ? null : membership.self().id();

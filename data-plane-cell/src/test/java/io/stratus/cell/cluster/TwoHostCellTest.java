@@ -112,6 +112,8 @@ class TwoHostCellTest {
     db = Files.createTempDirectory("stratus-two-hosts").resolve("cell.db");
     a = CellServer.start(host());
     b = CellServer.start(host());
+    // A cell is ready once its hosts agree who is in it (within a heartbeat or two).
+    Awaitility.await().atMost(Duration.ofSeconds(15)).until(() -> a.liveHosts() == 2 && b.liveHosts() == 2);
     stubs = WorkflowServiceStubs.newServiceStubs(WorkflowServiceStubsOptions.newBuilder().setTarget(a.target()).build());
     client = WorkflowClient.newInstance(stubs);
     factory = WorkerFactory.newInstance(client);
