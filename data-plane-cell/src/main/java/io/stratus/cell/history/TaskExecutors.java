@@ -424,37 +424,70 @@ final class TaskExecutors {
     }
   }
 
-  private boolean signalExternal(HistoryTask t) {
+  /** Delivers an external request to its target; NOT_FOUND means the target is gone or closed. */
+  private interface Delivery<A> {
+    void deliver(MutableState ms, A attributes, String requestId);
+  }
+
+  /** Records the outcome of an external request in the requesting run. */
+  private interface Outcome<A> {
+    void record(Tx tx, A attributes, boolean delivered);
+  }
+
+  /**
+   * Signal-external and cancel-external share one shape: deliver to the other run, then record in
+   * this run whether it arrived, removing the pending request so a re-run of the task is a no-op.
+   */
+  private <A> boolean external(
+      HistoryTask t,
+      java.util.function.Function<MutableState, java.util.Map<Long, io.stratus.cell.history.state.ExternalRequestInfo>> pending,
+      java.util.function.Function<HistoryEvent, A> attributesOf,
+      Delivery<A> delivery,
+      Outcome<A> outcome) {
     MutableState ms = peek(t.key());
-    if (ms == null || !ms.isRunning() || !ms.signalsExternal.containsKey(t.eventId)) {
+    if (ms == null || !ms.isRunning() || !pending.apply(ms).containsKey(t.eventId)) {
       return true;
     }
-    String requestId = ms.signalsExternal.get(t.eventId).requestId;
-    var a = engine.readEvent(t.key(), t.eventId).getSignalExternalWorkflowExecutionInitiatedEventAttributes();
-    boolean ok = true;
+    String requestId = pending.apply(ms).get(t.eventId).requestId;
+    A attributes = attributesOf.apply(engine.readEvent(t.key(), t.eventId));
+    boolean delivered = true;
     try {
-      ExecutionKey target = new ExecutionKey(a.getNamespaceId(), a.getWorkflowExecution().getWorkflowId(), a.getWorkflowExecution().getRunId());
-      engine.cross.signal(
-          target,
-          new Executions.Signal(
-              a.getSignalName(), a.hasInput() ? a.getInput() : null, "history-service", requestId,
-              a.hasHeader() ? a.getHeader() : null,
-              WorkflowExecution.newBuilder().setWorkflowId(ms.info.workflowId).setRunId(ms.info.runId).build(),
-              t.eventId),
-          a.getChildWorkflowOnly() ? ms.info.runId : null);
+      delivery.deliver(ms, attributes, requestId);
     } catch (CellException e) {
       if (e.code() != CellException.Code.NOT_FOUND) {
         throw e;
       }
-      ok = false;
+      delivered = false;
     }
-    boolean delivered = ok;
+    boolean arrived = delivered;
     engine.update(
         t.key(),
         tx -> {
-          if (!tx.ms.isRunning() || tx.ms.signalsExternal.remove(t.eventId) == null) {
-            return null;
+          if (tx.ms.isRunning() && pending.apply(tx.ms).remove(t.eventId) != null) {
+            outcome.record(tx, attributes, arrived);
           }
+          return null;
+        });
+    return true;
+  }
+
+  private static WorkflowExecution self(MutableState ms) {
+    return WorkflowExecution.newBuilder().setWorkflowId(ms.info.workflowId).setRunId(ms.info.runId).build();
+  }
+
+  private boolean signalExternal(HistoryTask t) {
+    return external(
+        t,
+        ms -> ms.signalsExternal,
+        HistoryEvent::getSignalExternalWorkflowExecutionInitiatedEventAttributes,
+        (ms, a, requestId) ->
+            engine.cross.signal(
+                new ExecutionKey(a.getNamespaceId(), a.getWorkflowExecution().getWorkflowId(), a.getWorkflowExecution().getRunId()),
+                new Executions.Signal(
+                    a.getSignalName(), a.hasInput() ? a.getInput() : null, "history-service", requestId,
+                    a.hasHeader() ? a.getHeader() : null, self(ms), t.eventId),
+                a.getChildWorkflowOnly() ? ms.info.runId : null),
+        (tx, a, delivered) -> {
           if (delivered) {
             Events.external(tx, EventType.EVENT_TYPE_EXTERNAL_WORKFLOW_EXECUTION_SIGNALED)
                 .setExternalWorkflowExecutionSignaledEventAttributes(
@@ -475,38 +508,19 @@ final class TaskExecutors {
                         .setControl(a.getControl())
                         .setCause(io.temporal.api.enums.v1.SignalExternalWorkflowExecutionFailedCause.SIGNAL_EXTERNAL_WORKFLOW_EXECUTION_FAILED_CAUSE_EXTERNAL_WORKFLOW_EXECUTION_NOT_FOUND));
           }
-          return null;
         });
-    return true;
   }
 
   private boolean cancelExternal(HistoryTask t) {
-    MutableState ms = peek(t.key());
-    if (ms == null || !ms.isRunning() || !ms.cancelsExternal.containsKey(t.eventId)) {
-      return true;
-    }
-    String requestId = ms.cancelsExternal.get(t.eventId).requestId;
-    var a = engine.readEvent(t.key(), t.eventId).getRequestCancelExternalWorkflowExecutionInitiatedEventAttributes();
-    boolean ok = true;
-    try {
-      ExecutionKey target = new ExecutionKey(a.getNamespaceId(), a.getWorkflowExecution().getWorkflowId(), a.getWorkflowExecution().getRunId());
-      engine.cross.requestCancel(
-          target, requestId, a.getReason(),
-          WorkflowExecution.newBuilder().setWorkflowId(ms.info.workflowId).setRunId(ms.info.runId).build(),
-          t.eventId, true);
-    } catch (CellException e) {
-      if (e.code() != CellException.Code.NOT_FOUND) {
-        throw e;
-      }
-      ok = false;
-    }
-    boolean delivered = ok;
-    engine.update(
-        t.key(),
-        tx -> {
-          if (!tx.ms.isRunning() || tx.ms.cancelsExternal.remove(t.eventId) == null) {
-            return null;
-          }
+    return external(
+        t,
+        ms -> ms.cancelsExternal,
+        HistoryEvent::getRequestCancelExternalWorkflowExecutionInitiatedEventAttributes,
+        (ms, a, requestId) ->
+            engine.cross.requestCancel(
+                new ExecutionKey(a.getNamespaceId(), a.getWorkflowExecution().getWorkflowId(), a.getWorkflowExecution().getRunId()),
+                requestId, a.getReason(), self(ms), t.eventId, true),
+        (tx, a, delivered) -> {
           if (delivered) {
             Events.external(tx, EventType.EVENT_TYPE_EXTERNAL_WORKFLOW_EXECUTION_CANCEL_REQUESTED)
                 .setExternalWorkflowExecutionCancelRequestedEventAttributes(
@@ -526,8 +540,6 @@ final class TaskExecutors {
                         .setControl(a.getControl())
                         .setCause(io.temporal.api.enums.v1.CancelExternalWorkflowExecutionFailedCause.CANCEL_EXTERNAL_WORKFLOW_EXECUTION_FAILED_CAUSE_EXTERNAL_WORKFLOW_EXECUTION_NOT_FOUND));
           }
-          return null;
         });
-    return true;
   }
 }
