@@ -38,15 +38,7 @@ final class Backends implements AutoCloseable {
         namespaces = new SqliteNamespaceStore(sqlite);
       }
       case CellSettings.Persistence.Cassandra c -> {
-        cassandraConfig =
-            new io.stratus.cell.persistence.cassandra.CassandraConfig(
-                c.contactPoints(),
-                c.localDatacenter(),
-                c.keyspace(),
-                c.replication(),
-                com.datastax.oss.driver.api.core.DefaultConsistencyLevel.valueOf(c.consistency()),
-                com.datastax.oss.driver.api.core.DefaultConsistencyLevel.valueOf(c.serialConsistency()),
-                java.time.Duration.ofSeconds(10));
+        cassandraConfig = cassandraConfig(c);
         cassandra = cassandraConfig.openSession();
         toClose.add(cassandra);
         // Creates or upgrades the keyspace's schema; safe on every start and on every host.
@@ -56,6 +48,45 @@ final class Backends implements AutoCloseable {
       }
     }
     visibilitySettings = config.visibility();
+  }
+
+  private static io.stratus.cell.persistence.cassandra.CassandraConfig cassandraConfig(
+      CellSettings.Persistence.Cassandra c) {
+    return new io.stratus.cell.persistence.cassandra.CassandraConfig(
+        c.contactPoints(),
+        c.localDatacenter(),
+        c.keyspace(),
+        c.replication(),
+        com.datastax.oss.driver.api.core.DefaultConsistencyLevel.valueOf(c.consistency()),
+        com.datastax.oss.driver.api.core.DefaultConsistencyLevel.valueOf(c.serialConsistency()),
+        java.time.Duration.ofSeconds(10));
+  }
+
+  /**
+   * Creates or upgrades the schema of a persistence backend ({@code ./stratus cell schema}) and
+   * returns what it found and did, one line each.
+   */
+  static List<String> applySchema(CellSettings.Persistence persistence) {
+    return switch (persistence) {
+      case CellSettings.Persistence.Sqlite s -> {
+        // Opening the database creates or upgrades its tables.
+        try (SqliteDatabase db = new SqliteDatabase(s.file())) {
+          yield List.of("sqlite " + s.file().toAbsolutePath().normalize() + ": schema is current");
+        }
+      }
+      case CellSettings.Persistence.Cassandra c -> {
+        var config = cassandraConfig(c);
+        try (var session = config.openSession()) {
+          var r = io.stratus.cell.persistence.cassandra.CassandraSchema.apply(session, config);
+          List<String> lines = new ArrayList<>();
+          lines.add("keyspace " + r.keyspace() + " (replication " + config.replicationCql() + ")");
+          lines.add("installed version before: " + r.before().orElse("none"));
+          lines.add(r.changed() ? "applied: " + String.join(", ", r.applied()) : "applied: nothing (already current)");
+          lines.add("schema version now: " + r.after());
+          yield lines;
+        }
+      }
+    };
   }
 
   private SqliteDatabase open(Path file) {

@@ -54,7 +54,36 @@ public final class Main {
       }
       case CommandLine.StartDev startDev -> startDev(startDev, out, err);
       case CommandLine.Start start -> start(start, out, err);
+      case CommandLine.Schema schema -> schema(schema, out, err);
     };
+  }
+
+  /**
+   * Creates or upgrades the persistence schema of the configured backend and reports what it did.
+   * Safe to re-run: a current schema is left unchanged. Cells also do this when they start, so
+   * the command is for operators who want the schema in place (or checked) before rolling hosts.
+   */
+  private static int schema(CommandLine.Schema cmd, PrintStream out, PrintStream err) {
+    CellSettings settings;
+    try {
+      settings = CellSettings.load(cmd.config(), System.getenv());
+    } catch (CellSettings.InvalidSettingsException e) {
+      err.println("error: " + e.getMessage());
+      return EXIT_FAILURE;
+    }
+    try {
+      for (String line : Backends.applySchema(settings.persistence())) {
+        out.println(line);
+      }
+      out.flush();
+      return EXIT_OK;
+    } catch (RuntimeException e) {
+      err.println("error: the schema was not applied: " + e);
+      err.println("hint: check that the persistence backend in " + cmd.config() + " is reachable"
+          + " (" + describe(settings.persistence()) + ") and run the command again; it resumes"
+          + " where it stopped.");
+      return EXIT_FAILURE;
+    }
   }
 
   private static int start(CommandLine.Start cmd, PrintStream out, PrintStream err) {
@@ -178,6 +207,9 @@ public final class Main {
                       STRATUS_* environment variables override the file, e.g.
                       STRATUS_PERSISTENCE_BACKEND=cassandra STRATUS_CELL_PORT=7234
                       (docs/config-reference.md lists them all).
+          schema      Create or upgrade the persistence schema of a configuration file's backend
+                      (Cassandra keyspace + versioned tables, or the SQLite file); safe to re-run:
+                        stratus cell schema --config FILE
 
         Flags of start-dev:
           -p, --port PORT           frontend gRPC port (default 7233; 0 picks a free one)
@@ -194,9 +226,11 @@ public final class Main {
           stratus cell start-dev --port 7234 --db-filename /tmp/cell.db --namespace orders
         """;
 
-    sealed interface Command permits Help, StartDev, Start {}
+    sealed interface Command permits Help, StartDev, Start, Schema {}
 
     record Start(Path config) implements Command {}
+
+    record Schema(Path config) implements Command {}
 
     record Help() implements Command {}
 
@@ -224,7 +258,7 @@ public final class Main {
         throw new UsageException("unknown command '" + group + "' (expected 'cell')");
       }
       if (rest.isEmpty()) {
-        throw new UsageException("missing cell command (expected 'start-dev')");
+        throw new UsageException("missing cell command (expected 'start-dev', 'start' or 'schema')");
       }
       String command = rest.remove(0);
       if (isHelp(command)) {
@@ -232,28 +266,37 @@ public final class Main {
       }
       return switch (command) {
         case "start-dev" -> parseStartDev(rest);
-        case "start" -> parseStart(rest);
+        case "start" -> {
+          Path config = parseConfig("start", rest);
+          yield config == null ? new Help() : new Start(config);
+        }
+        case "schema" -> {
+          Path config = parseConfig("schema", rest);
+          yield config == null ? new Help() : new Schema(config);
+        }
         default ->
             throw new UsageException(
-                "unknown cell command '" + command + "' (expected 'start-dev' or 'start')");
+                "unknown cell command '" + command + "' (expected 'start-dev', 'start' or 'schema')");
       };
     }
 
-    private static Command parseStart(List<String> args) throws UsageException {
+    /** The {@code --config FILE} of a command; null when help was asked for. */
+    private static Path parseConfig(String command, List<String> args) throws UsageException {
       if (args.size() == 1 && isHelp(args.get(0))) {
-        return new Help();
+        return null;
       }
+      Path file;
       if (args.size() == 1 && args.get(0).startsWith("--config=")) {
-        return new Start(Path.of(args.get(0).substring("--config=".length())));
+        file = Path.of(args.get(0).substring("--config=".length()));
+      } else if (args.size() == 2 && args.get(0).equals("--config")) {
+        file = Path.of(args.get(1));
+      } else {
+        throw new UsageException(command + " needs --config FILE");
       }
-      if (args.size() != 2 || !args.get(0).equals("--config")) {
-        throw new UsageException("start needs --config FILE");
-      }
-      Path file = Path.of(args.get(1));
       if (!Files.isReadable(file)) {
         throw new UsageException("config file " + file + " does not exist or is not readable");
       }
-      return new Start(file);
+      return file;
     }
 
     private static Command parseStartDev(List<String> args) throws UsageException {

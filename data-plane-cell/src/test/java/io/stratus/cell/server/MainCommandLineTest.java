@@ -61,6 +61,10 @@ class MainCommandLineTest {
         .hasMessageContaining("start needs --config FILE");
     assertThatThrownBy(() -> CommandLine.parse("cell", "start", "--config", "/no/such/cell.yaml"))
         .hasMessageContaining("does not exist");
+    assertThatThrownBy(() -> CommandLine.parse("cell", "schema"))
+        .hasMessageContaining("schema needs --config FILE");
+    assertThatThrownBy(() -> CommandLine.parse("cell", "schema", "--config=/no/such/cell.yaml"))
+        .hasMessageContaining("does not exist");
     assertThatThrownBy(() -> CommandLine.parse("cell", "start-dev", "--port"))
         .hasMessageContaining("--port needs a value");
     assertThatThrownBy(() -> CommandLine.parse("cell", "start-dev", "--port", "http"))

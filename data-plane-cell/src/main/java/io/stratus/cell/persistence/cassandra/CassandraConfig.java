@@ -101,7 +101,7 @@ public record CassandraConfig(
   }
 
   /** The replication map as a CQL map literal. */
-  String replicationCql() {
+  public String replicationCql() {
     return replication.entrySet().stream()
         .sorted(Map.Entry.comparingByKey())
         .map(e -> quote(e.getKey()) + ": " + quote(e.getValue()))
