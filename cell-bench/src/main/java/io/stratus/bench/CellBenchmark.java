@@ -42,6 +42,10 @@ public final class CellBenchmark {
         --target HOST:PORT measure only the server already running there
         --pid PID          with --target: the server's process id, to report CPU per action
         --namespace NS     namespace to run in (default "default")
+        --persistence P    sqlite (default: the dev cell vs the test server) or cassandra: start
+                           a single-node Cassandra 5.0 (as the test suites do), run a cell on it
+                           with `cell start --config` (SQLite visibility), measure the cell alone,
+                           and report Cassandra's conditional writes per workflow and its CPU
         --server-jvm-flags F  JVM flags for BOTH launched servers, space separated
                            (default "-XX:TieredStopAtLevel=1", the dev cell's own default:
                            on 2 cores C2 compilation costs more CPU than it saves for minutes;
@@ -57,7 +61,13 @@ public final class CellBenchmark {
       String target,
       Long pid,
       String namespace,
-      List<String> serverJvmFlags) {}
+      List<String> serverJvmFlags,
+      String persistence) {}
+
+  /** Probe names: Cassandra's coordinated conditional writes, and its process CPU nanos. */
+  static final String CONDITIONAL_WRITES = "conditional writes";
+
+  static final String CASSANDRA_CPU = "cassandra cpu";
 
   static final String DEFAULT_SERVER_JVM_FLAGS = "-XX:TieredStopAtLevel=1";
 
@@ -91,6 +101,7 @@ public final class CellBenchmark {
     Long pid = null;
     String namespace = "default";
     String jvmFlags = DEFAULT_SERVER_JVM_FLAGS;
+    String persistence = "sqlite";
     for (int i = 0; i < args.length; i++) {
       String flag = args[i];
       if (flag.equals("-h") || flag.equals("--help")) {
@@ -120,14 +131,23 @@ public final class CellBenchmark {
         case "--pid" -> pid = (long) positive(flag, value, 1);
         case "--namespace" -> namespace = value;
         case "--server-jvm-flags" -> jvmFlags = value;
+        case "--persistence" -> {
+          if (!value.equals("sqlite") && !value.equals("cassandra")) {
+            throw new IllegalArgumentException("--persistence must be sqlite or cassandra, got '" + value + "'");
+          }
+          persistence = value;
+        }
         default -> throw new IllegalArgumentException("unknown flag '" + flag + "'");
       }
     }
     if (pid != null && target == null) {
       throw new IllegalArgumentException("--pid only makes sense with --target");
     }
+    if (persistence.equals("cassandra") && target != null) {
+      throw new IllegalArgumentException("--persistence cassandra starts its own cell; drop --target");
+    }
     List<String> flags = jvmFlags.isBlank() ? List.of() : List.of(jvmFlags.trim().split("\\s+"));
-    return new Options(workflows, activities, concurrency, warmup, target, pid, namespace, flags);
+    return new Options(workflows, activities, concurrency, warmup, target, pid, namespace, flags, persistence);
   }
 
   /** java, then the shared server flags, then the rest: both servers get the same JVM settings. */
@@ -168,6 +188,9 @@ public final class CellBenchmark {
     if (options.target() != null) {
       return runAgainstTarget(options, workload, out);
     }
+    if (options.persistence().equals("cassandra")) {
+      return runOnCassandra(workload, options.serverJvmFlags(), out);
+    }
     return runBoth(workload, options.serverJvmFlags(), out);
   }
 
@@ -179,6 +202,92 @@ public final class CellBenchmark {
     Workload.Result result = workload.run(options.target(), options.target(), cpu);
     Report.print(out, List.of(result));
     return result.failed() == 0 && result.completed() > 0 ? 0 : 1;
+  }
+
+  /**
+   * A cell on a single-node Cassandra (both as child processes, stopped at the end): the cell's
+   * throughput and latency, plus what Cassandra did for it.
+   */
+  private int runOnCassandra(Workload workload, List<String> serverJvmFlags, PrintStream out) throws Exception {
+    Path home = home();
+    String javaExe = Path.of(System.getProperty("java.home"), "bin", "java").toString();
+    Path work = Files.createTempDirectory("stratus-bench-cassandra-");
+    boolean ok = false;
+    out.println("[cassandra] starting a single-node Cassandra (the first run downloads ~70 MB from Maven Central)");
+    try (CassandraBackend cassandra = CassandraBackend.start(home, javaExe, work.resolve("cassandra.log"), out)) {
+      out.printf("[cassandra] up on %s (pid %d)%n", cassandra.contactPoint, cassandra.pid());
+      String keyspace = "bench_" + Long.toString(System.nanoTime() & Long.MAX_VALUE, 36);
+      Path config = work.resolve("cell.yaml");
+      Files.writeString(
+          config,
+          String.format(
+              java.util.Locale.ROOT,
+              """
+              cell: { name: bench, port: %d, shards: 4 }
+              persistence:
+                backend: cassandra
+                cassandra:
+                  contactPoints: [%s]
+                  localDatacenter: %s
+                  keyspace: %s
+                  replication: { class: SimpleStrategy, replication_factor: 1 }
+              visibility: { backend: sqlite, sqlite: { file: %s } }
+              """,
+              0, cassandra.contactPoint, cassandra.datacenter, keyspace, work.resolve("visibility.db")));
+      int port = ServerProcess.freeLoopbackPort();
+      Files.writeString(config, Files.readString(config).replace("port: 0", "port: " + port));
+      try (ServerProcess cell =
+          ServerProcess.launch(
+              "cell",
+              port,
+              command(
+                  javaExe,
+                  serverJvmFlags,
+                  "-Xmx1g",
+                  "-cp",
+                  home.resolve("data-plane-cell/target/classes") + File.pathSeparator + home.resolve("data-plane-cell/target/lib/*"),
+                  "io.stratus.cell.server.Main",
+                  "cell",
+                  "start",
+                  "--config",
+                  config.toString()),
+              work.resolve("cell.log"))) {
+        out.printf("[cell] started as pid %d on %s (keyspace %s), log %s%n", cell.pid(), cell.target, keyspace, cell.log);
+        cell.awaitReady(Duration.ofSeconds(120));
+        Workload.Result result =
+            workload.run(
+                "cell",
+                cell.target,
+                () -> ProcessCpu.cpuNanos(cell.pid()),
+                java.util.Map.of(
+                    CONDITIONAL_WRITES, cassandra::conditionalWrites,
+                    CASSANDRA_CPU, () -> ProcessCpu.cpuNanos(cassandra.pid())));
+        Report.print(out, List.of(result));
+        out.println(
+            "conditional writes: Cassandra's own CASWrite count over the measured phase (membership"
+                + " heartbeats included), divided by completed workflows.");
+        ok = result.failed() == 0 && result.completed() > 0;
+        return ok ? 0 : 1;
+      }
+    } finally {
+      if (ok) {
+        deleteRecursively(work);
+      } else {
+        out.println("logs kept in " + work);
+      }
+    }
+  }
+
+  private static Path home() {
+    Path home = Path.of(System.getProperty("stratus.home", ".")).toAbsolutePath().normalize();
+    for (Path required : List.of(home.resolve("data-plane-cell/target/classes"), home.resolve("data-plane-cell/target/lib"))) {
+      if (!Files.isDirectory(required)) {
+        throw new IllegalStateException(
+            required + " is missing: build first (./stratus bench builds on its own, or run"
+                + " 'mvn -DskipTests package' in " + home + ")");
+      }
+    }
+    return home;
   }
 
   private int runBoth(Workload workload, List<String> serverJvmFlags, PrintStream out) throws Exception {
@@ -324,6 +433,16 @@ public final class CellBenchmark {
             "%.1f");
       }
       row(out, results, ratios, "server CPU/action (ms)", Workload.Result::cpuMillisPerAction, "%.2f");
+      if (results.stream().anyMatch(r -> r.probes().containsKey(CONDITIONAL_WRITES))) {
+        row(out, results, false, "conditional writes/workflow",
+            r -> r.probes().containsKey(CONDITIONAL_WRITES) && r.completed() > 0
+                ? (double) r.probes().get(CONDITIONAL_WRITES) / r.completed() : Double.NaN, "%.2f");
+      }
+      if (results.stream().anyMatch(r -> r.probes().containsKey(CASSANDRA_CPU))) {
+        row(out, results, false, "Cassandra CPU/action (ms)",
+            r -> r.probes().containsKey(CASSANDRA_CPU) && r.actions() > 0
+                ? r.probes().get(CASSANDRA_CPU) / 1e6 / r.actions() : Double.NaN, "%.2f");
+      }
       row(out, results, false, "completed workflows", r -> r.completed(), "%.0f");
       row(out, results, false, "failed workflows", r -> r.failed(), "%.0f");
       for (Workload.Result r : results) {

@@ -48,7 +48,13 @@ final class Workload {
       Latencies startLatency,
       Latencies endToEndLatency,
       OptionalLong cpuNanos,
-      long actions) {
+      long actions,
+      java.util.Map<String, Long> probes) {
+    /** The same result with the measured-phase deltas of extra counters (see {@link #run}). */
+    Result withProbes(java.util.Map<String, Long> deltas) {
+      return new Result(server, completed, failed, firstError, wallNanos, startLatency, endToEndLatency, cpuNanos, actions, java.util.Map.copyOf(deltas));
+    }
+
     double workflowsPerSecond() {
       return completed / (wallNanos / 1e9);
     }
@@ -76,6 +82,16 @@ final class Workload {
    */
   Result run(String server, String target, Supplier<OptionalLong> cpuNanos)
       throws InterruptedException {
+    return run(server, target, cpuNanos, java.util.Map.of());
+  }
+
+  /**
+   * @param probes further counters read just before and just after the measured phase (e.g. the
+   *     database's conditional writes); the result carries the difference of each that was read
+   */
+  Result run(
+      String server, String target, Supplier<OptionalLong> cpuNanos, java.util.Map<String, Supplier<OptionalLong>> probes)
+      throws InterruptedException {
     WorkflowServiceStubs stubs =
         WorkflowServiceStubs.newServiceStubs(
             WorkflowServiceStubsOptions.newBuilder().setTarget(target).build());
@@ -102,6 +118,8 @@ final class Workload {
           "[%s] measuring: %d workflows x %d activities, concurrency %d, task queue %s%n",
           server, settings.workflows(), settings.activities(), settings.concurrency(), taskQueue);
       Batch batch = new Batch(server, client, taskQueue, settings.workflows());
+      java.util.Map<String, OptionalLong> probesBefore = new java.util.LinkedHashMap<>();
+      probes.forEach((k, v) -> probesBefore.put(k, v.get()));
       OptionalLong cpuBefore = cpuNanos.get();
       long t0 = System.nanoTime();
       batch.run(settings.concurrency());
@@ -111,7 +129,16 @@ final class Workload {
           cpuBefore.isPresent() && cpuAfter.isPresent()
               ? OptionalLong.of(cpuAfter.getAsLong() - cpuBefore.getAsLong())
               : OptionalLong.empty();
-      Result result = batch.result(server, wall, cpu);
+      java.util.Map<String, Long> deltas = new java.util.LinkedHashMap<>();
+      probes.forEach(
+          (k, v) -> {
+            OptionalLong after = v.get();
+            OptionalLong before = probesBefore.get(k);
+            if (after.isPresent() && before.isPresent()) {
+              deltas.put(k, after.getAsLong() - before.getAsLong());
+            }
+          });
+      Result result = batch.result(server, wall, cpu).withProbes(deltas);
       out.printf(
           "[%s] done: %d completed, %d failed in %.1fs%n",
           server, result.completed(), result.failed(), wall / 1e9);
@@ -235,7 +262,8 @@ final class Workload {
           new Latencies(starts),
           new Latencies(ends),
           cpuNanos,
-          completed.get() * settings.actionsPerWorkflow());
+          completed.get() * settings.actionsPerWorkflow(),
+          java.util.Map.of());
     }
   }
 }

@@ -21,6 +21,29 @@ class CellBenchmarkTest {
     assertThat(options.concurrency()).isEqualTo(20);
     assertThat(options.target()).isNull();
     assertThat(options.namespace()).isEqualTo("default");
+    assertThat(options.persistence()).isEqualTo("sqlite");
+  }
+
+  @Test
+  void cassandraPersistenceMeasuresTheCellAloneAndReportsConditionalWritesPerWorkflow() {
+    assertThat(CellBenchmark.parse("--persistence", "cassandra").persistence()).isEqualTo("cassandra");
+    assertThatThrownBy(() -> CellBenchmark.parse("--persistence", "mysql"))
+        .hasMessageContaining("--persistence must be sqlite or cassandra");
+    assertThatThrownBy(() -> CellBenchmark.parse("--persistence", "cassandra", "--target", "h:1"))
+        .hasMessageContaining("--persistence cassandra starts its own cell");
+
+    long[] latencies = new long[100];
+    java.util.Arrays.fill(latencies, 30_000_000L);
+    Workload.Result cell =
+        new Workload.Result(
+            "cell", 100, 0, null, 1_000_000_000L, new Latencies(latencies), new Latencies(latencies),
+            OptionalLong.of(200_000_000L), 200,
+            java.util.Map.of(CellBenchmark.CONDITIONAL_WRITES, 650L, CellBenchmark.CASSANDRA_CPU, 400_000_000L));
+    ByteArrayOutputStream bytes = new ByteArrayOutputStream();
+    CellBenchmark.Report.print(new PrintStream(bytes, true, StandardCharsets.UTF_8), List.of(cell));
+    String report = bytes.toString(StandardCharsets.UTF_8);
+    assertThat(report).containsPattern("conditional writes/workflow\\s+6\\.50");
+    assertThat(report).containsPattern("Cassandra CPU/action \\(ms\\)\\s+2\\.00");
   }
 
   @Test
@@ -116,6 +139,7 @@ class CellBenchmarkTest {
         new Latencies(latencies),
         new Latencies(latencies),
         OptionalLong.of(cpuNanos),
-        workflows * 2L);
+        workflows * 2L,
+        java.util.Map.of());
   }
 }

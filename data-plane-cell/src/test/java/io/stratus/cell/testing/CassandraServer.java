@@ -49,11 +49,53 @@ public final class CassandraServer {
   private final String contactPoint;
   private final String datacenter;
   private final String description;
+  /** Loopback JMX port of a server this class started; 0 for an external one. */
+  private final int jmxPort;
 
-  private CassandraServer(String contactPoint, String datacenter, String description) {
+  private CassandraServer(String contactPoint, String datacenter, String description, int jmxPort) {
     this.contactPoint = contactPoint;
     this.datacenter = datacenter;
     this.description = description;
+    this.jmxPort = jmxPort;
+  }
+
+  /**
+   * Conditional writes (lightweight transactions) this server has coordinated since it started:
+   * the count of Cassandra's {@code ClientRequest CASWrite} latency metric, read over loopback JMX.
+   * Empty for an external server.
+   */
+  public java.util.OptionalLong conditionalWrites() {
+    if (jmxPort == 0) {
+      return java.util.OptionalLong.empty();
+    }
+    var url = "service:jmx:rmi:///jndi/rmi://127.0.0.1:" + jmxPort + "/jmxrmi";
+    try (var connector = javax.management.remote.JMXConnectorFactory.connect(new javax.management.remote.JMXServiceURL(url))) {
+      Object count =
+          connector
+              .getMBeanServerConnection()
+              .getAttribute(
+                  new javax.management.ObjectName(
+                      "org.apache.cassandra.metrics:type=ClientRequest,scope=CASWrite,name=Latency"),
+                  "Count");
+      return java.util.OptionalLong.of(((Number) count).longValue());
+    } catch (Exception e) {
+      throw new IllegalStateException("could not read Cassandra's CASWrite count over JMX at " + url + ": " + e, e);
+    }
+  }
+
+  /**
+   * Runs a server for tools outside the test suites ({@code ./stratus bench --persistence
+   * cassandra}): prints {@code cassandra-ready <contact point> <datacenter> <jmx port>} once it
+   * answers CQL, and stops it when standard input closes.
+   */
+  public static void main(String[] args) throws IOException {
+    CassandraServer server = get();
+    System.out.println("cassandra-ready " + server.contactPoint + " " + server.datacenter + " " + server.jmxPort);
+    System.out.flush();
+    while (System.in.read() != -1) {
+      // wait for the caller to close our stdin
+    }
+    System.exit(0); // the shutdown hook stops Cassandra
   }
 
   /** The server of this test run, started on first use. */
@@ -66,7 +108,7 @@ public final class CassandraServer {
       String external = System.getenv("CELL_IT_CASSANDRA");
       if (external != null && !external.isBlank()) {
         String dc = System.getenv().getOrDefault("CELL_IT_CASSANDRA_DC", "datacenter1");
-        instance = new CassandraServer(external.strip(), dc, "external Cassandra at " + external);
+        instance = new CassandraServer(external.strip(), dc, "external Cassandra at " + external, 0);
         say("using " + instance.description + " (CELL_IT_CASSANDRA)");
       } else {
         try {
@@ -140,6 +182,7 @@ public final class CassandraServer {
     }
     int nativePort = freePort();
     int storagePort = freePort();
+    int jmxPort = freePort();
     Path log = itDir.resolve("cassandra.log");
     Path yaml = work.resolve("cassandra.yaml");
     Path logback = work.resolve("logback.xml");
@@ -154,6 +197,8 @@ public final class CassandraServer {
     command.add("-Dcassandra.logdir=" + work.resolve("logs"));
     command.add("-Dcassandra.storagedir=" + work);
     command.add("-Dcassandra-foreground=yes");
+    // Loopback-only JMX, for the metrics benchmarks read (conditional writes).
+    command.add("-Dcassandra.jmx.local.port=" + jmxPort);
     // One node, no peers: nothing to wait for.
     command.add("-Dcassandra.skip_wait_for_gossip_to_settle=0");
     command.add("-Dstratus.it.owner=" + ProcessHandle.current().pid());
@@ -183,7 +228,7 @@ public final class CassandraServer {
     awaitCql(process, contactPoint, log, started);
     say(String.format(
         "Cassandra %s is up on %s after %.1f s", VERSION, contactPoint, (System.nanoTime() - started) / 1e9));
-    return new CassandraServer(contactPoint, "datacenter1", "Cassandra " + VERSION + " at " + contactPoint);
+    return new CassandraServer(contactPoint, "datacenter1", "Cassandra " + VERSION + " at " + contactPoint, jmxPort);
   }
 
   /** Flags of Cassandra 5.0's conf/jvm17-server.options (GC, JPMS, Netty) plus a small heap. */
