@@ -62,6 +62,8 @@ public final class CellServer implements AutoCloseable {
   private Peers peers;
   private final HistoryEngine history;
   private final Server server;
+  /** Host-to-host traffic of a clustered TLS cell (null otherwise). */
+  private Server internalServer;
   /** The cell admin API's server when TLS is on (null otherwise). */
   private Server adminServer;
   private CellAdminService admin;
@@ -84,7 +86,12 @@ public final class CellServer implements AutoCloseable {
     }
     MatchingEngine localMatching = new MatchingEngine(clock);
     int port = config.port() == 0 ? freePort(config.ip()) : config.port();
-    Host self = new Host("host-" + UUID.randomUUID(), Main.connectAddress(config.ip()) + ":" + port);
+    // A TLS frontend speaks only to tenants (by SNI); hosts of a clustered TLS cell reach each other
+    // on a separate plaintext internal port, meant for the cell's private network.
+    boolean internal = config.tls().enabled() && config.clustered();
+    int peerPort =
+        !internal ? port : config.tls().internalPort() == 0 ? freePort(config.ip()) : config.tls().internalPort();
+    Host self = new Host("host-" + UUID.randomUUID(), Main.connectAddress(config.ip()) + ":" + peerPort);
     MatchingService matching = localMatching;
     if (config.clustered()) {
       peers = new Peers();
@@ -137,9 +144,19 @@ public final class CellServer implements AutoCloseable {
       history.setCrossWorkflow(new RoutingCrossWorkflow(history.localCross(), history, membership, peers));
       ServerServiceDefinition forwarded =
           ServerInterceptors.intercept(workflowService, new Forwarding(membership, history, namespaces, peers));
-      builder
-          .addService(tenants == null ? forwarded : ServerInterceptors.intercept(forwarded, tenants))
-          .addService(PeerService.bind(localMatching, history, history.localCross()));
+      ServerServiceDefinition peerService = PeerService.bind(localMatching, history, history.localCross());
+      if (internal) {
+        builder.addService(ServerInterceptors.intercept(forwarded, tenants));
+        internalServer =
+            NettyServerBuilder.forAddress(new InetSocketAddress(config.ip(), peerPort))
+                .executor(rpcThreads)
+                .maxInboundMessageSize(128 * 1024 * 1024)
+                .addService(forwarded)
+                .addService(peerService)
+                .build();
+      } else {
+        builder.addService(forwarded).addService(peerService);
+      }
     } else {
       localMatching.setTaskStarter(history);
       builder.addService(tenants == null ? workflowService : ServerInterceptors.intercept(workflowService, tenants));
@@ -147,10 +164,15 @@ public final class CellServer implements AutoCloseable {
     server = builder.build();
     try {
       server.start();
+      if (internalServer != null) {
+        internalServer.start();
+      }
     } catch (IOException e) {
+      server.shutdownNow();
       backends.close();
       throw new UncheckedIOException(
-          "cannot listen on " + config.ip() + ":" + port + " (is another process using the port?)", e);
+          "cannot listen on " + config.ip() + ":" + port + (peerPort != port ? " and " + peerPort : "")
+              + " (is another process using the port?)", e);
     }
     if (namespaceTls != null) {
       startAdmin(namespaces, namespaceTls, visibility);
@@ -302,6 +324,9 @@ public final class CellServer implements AutoCloseable {
     health.enterTerminalState();
     if (adminServer != null) {
       adminServer.shutdownNow();
+    }
+    if (internalServer != null) {
+      internalServer.shutdownNow();
     }
     server.shutdownNow();
     try {

@@ -50,10 +50,23 @@ public record CellSettings(
    * whose certificate chains to {@code adminClientCaFile} (the control plane).
    *
    * @param adminPort admin API port; 0 picks a free one
+   * @param internalPort plaintext port the hosts of a clustered cell use among themselves (the
+   *     frontend port speaks only TLS to tenants); bind the cell to a private network. 0 picks a
+   *     free one
    */
   public record Tls(
-      boolean enabled, String domain, int adminPort, Path adminCertFile, Path adminKeyFile, Path adminClientCaFile) {
-    public static final Tls OFF = new Tls(false, "", 0, null, null, null);
+      boolean enabled,
+      String domain,
+      int adminPort,
+      Path adminCertFile,
+      Path adminKeyFile,
+      Path adminClientCaFile,
+      int internalPort) {
+    public static final Tls OFF = new Tls(false, "", 0, null, null, null, 0);
+
+    public Tls(boolean enabled, String domain, int adminPort, Path adminCertFile, Path adminKeyFile, Path adminClientCaFile) {
+      this(enabled, domain, adminPort, adminCertFile, adminKeyFile, adminClientCaFile, 0);
+    }
   }
 
   /** Where executions, history and tasks live. */
@@ -106,6 +119,7 @@ public record CellSettings(
     m.put("STRATUS_TLS_ENABLED", "tls.enabled");
     m.put("STRATUS_TLS_DOMAIN", "tls.domain");
     m.put("STRATUS_TLS_ADMIN_PORT", "tls.admin.port");
+    m.put("STRATUS_TLS_INTERNAL_PORT", "tls.internalPort");
     m.put("STRATUS_TLS_ADMIN_CERT_FILE", "tls.admin.certFile");
     m.put("STRATUS_TLS_ADMIN_KEY_FILE", "tls.admin.keyFile");
     m.put("STRATUS_TLS_ADMIN_CLIENT_CA_FILE", "tls.admin.clientCaFile");
@@ -207,7 +221,8 @@ public record CellSettings(
               r.integer("tls.admin.port", 7234, 0, 65535),
               r.file("tls.admin.certFile"),
               r.file("tls.admin.keyFile"),
-              r.file("tls.admin.clientCaFile"));
+              r.file("tls.admin.clientCaFile"),
+              r.integer("tls.internalPort", 7235, 0, 65535));
     }
     return new CellSettings(name, ip, port, shards, namespaces, persistence, visibility, tls);
   }

@@ -33,14 +33,17 @@ final class EdgeCell implements AutoCloseable {
   private final List<WorkflowServiceStubs> stubs = new ArrayList<>();
 
   EdgeCell(Path dir) throws Exception {
+    this(dir, false);
+  }
+
+  /** With {@code clustered}, the first host of a cell whose hosts share {@code dir}'s SQLite file. */
+  EdgeCell(Path dir, boolean clustered) throws Exception {
     TestPki.Issued admin = TestPki.leaf(serverCa, "CN=admin." + DOMAIN, List.of("admin." + DOMAIN));
     Path cert = Files.writeString(dir.resolve("admin.pem"), admin.chainPem());
     Path key = Files.writeString(dir.resolve("admin.key"), admin.keyPem());
     Path ca = Files.writeString(dir.resolve("control-plane-ca.pem"), controlPlaneCa.certPem());
-    cell =
-        CellServer.start(
-            CellConfig.dev(0, dir.resolve("cell.db"))
-                .withTls(new CellSettings.Tls(true, DOMAIN, 0, cert, key, ca)));
+    CellConfig config = CellConfig.dev(0, dir.resolve("cell.db"));
+    cell = CellServer.start((clustered ? config.asClusterHost() : config).withTls(new CellSettings.Tls(true, DOMAIN, 0, cert, key, ca)));
   }
 
   /** An admin API client presenting {@code client} (null: no client certificate). */
@@ -78,9 +81,14 @@ final class EdgeCell implements AutoCloseable {
 
   /** SDK service stubs for a namespace's endpoint (SNI {@code <namespace>.cell.test}). */
   WorkflowServiceStubs stubs(String namespace, TestPki.Issued client, String apiKey) throws Exception {
+    return stubs(cell, namespace, client, apiKey);
+  }
+
+  /** As above, against {@code host} (another host of the same cell). */
+  WorkflowServiceStubs stubs(CellServer host, String namespace, TestPki.Issued client, String apiKey) throws Exception {
     WorkflowServiceStubsOptions.Builder o =
         WorkflowServiceStubsOptions.newBuilder()
-            .setTarget("127.0.0.1:" + cell.port())
+            .setTarget("127.0.0.1:" + host.port())
             .setSslContext(clientTls(client))
             .setChannelInitializer(b -> b.overrideAuthority(namespace + "." + DOMAIN));
     if (apiKey != null) {
