@@ -67,6 +67,7 @@ public final class CellServer implements AutoCloseable {
   /** The cell admin API's server when TLS is on (null otherwise). */
   private Server adminServer;
   private CellAdminService admin;
+  private volatile UsageLedger ledger;
   private final ExecutorService rpcThreads;
   private final HealthStatusManager health = new HealthStatusManager();
 
@@ -210,6 +211,7 @@ public final class CellServer implements AutoCloseable {
   private void startAdmin(NamespaceRegistry namespaces, NamespaceTls namespaceTls, VisibilityStore visibility) {
     CellSettings.Tls tls = config.tls();
     admin = new CellAdminService(namespaces, namespaceTls, visibility::addSearchAttributes, this::health);
+    admin.setUsageLedger(ledger);
     try {
       SslContext ssl =
           GrpcSslContexts.forServer(tls.adminCertFile().toFile(), tls.adminKeyFile().toFile())
@@ -264,8 +266,9 @@ public final class CellServer implements AutoCloseable {
           ? "dev"
           : CellServer.class.getPackage().getImplementationVersion();
 
-  /** Hands the admin API the usage ledger its ExportUsage reads (no-op when TLS is off). */
+  /** Hands the admin API the usage ledger its ExportUsage reads (kept for the admin API when TLS is off). */
   public void setUsageLedger(UsageLedger ledger) {
+    this.ledger = ledger;
     if (admin != null) {
       admin.setUsageLedger(ledger);
     }
