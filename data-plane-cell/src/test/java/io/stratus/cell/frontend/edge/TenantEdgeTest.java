@@ -259,6 +259,8 @@ class TenantEdgeTest {
             () -> a.listWorkflowExecutions(ListWorkflowExecutionsRequest.newBuilder().setNamespace(B).build()),
             () -> a.startWorkflowExecution(start(B, "planted-by-a", "q")),
             () -> a.listNamespaces(ListNamespacesRequest.getDefaultInstance()));
+    String aId = describe(edge.stubs(A, workerA, null), A).getNamespaceInfo().getId();
+    assertThat(a.describeNamespace(DescribeNamespaceRequest.newBuilder().setId(aId).build()).getNamespaceInfo().getName()).isEqualTo(A);
     for (Runnable attempt : attempts) {
       StatusRuntimeException e = assertStatus(attempt::run, Status.Code.PERMISSION_DENIED, "");
       assertThat(permissionDeniedDetail(e)).isTrue();
