@@ -22,7 +22,26 @@ public record CellConfig(
     String cellName,
     CellSettings.Persistence persistence,
     CellSettings.Visibility visibility,
-    boolean clustered) {
+    boolean clustered,
+    CellSettings.Tls tls) {
+  public CellConfig(
+      String ip,
+      int port,
+      Path dbFile,
+      List<String> namespaces,
+      int shardCount,
+      String cellName,
+      CellSettings.Persistence persistence,
+      CellSettings.Visibility visibility,
+      boolean clustered) {
+    this(ip, port, dbFile, namespaces, shardCount, cellName, persistence, visibility, clustered, CellSettings.Tls.OFF);
+  }
+
+  /** A copy serving TLS per namespace with the admin API (see {@link CellSettings.Tls}). */
+  public CellConfig withTls(CellSettings.Tls tls) {
+    return new CellConfig(ip, port, dbFile, namespaces, shardCount, cellName, persistence, visibility, clustered, tls);
+  }
+
   /** A cell on SQLite (persistence and visibility in {@code dbFile}). */
   public CellConfig(String ip, int port, Path dbFile, List<String> namespaces, int shardCount, String cellName) {
     this(
@@ -42,7 +61,7 @@ public record CellConfig(
    * Hosts share the persistence: Cassandra in production, one SQLite file in tests.
    */
   public CellConfig asClusterHost() {
-    return new CellConfig(ip, port, dbFile, namespaces, shardCount, cellName, persistence, visibility, true);
+    return new CellConfig(ip, port, dbFile, namespaces, shardCount, cellName, persistence, visibility, true, tls);
   }
 
   public static CellConfig of(CellSettings s) {
@@ -54,7 +73,8 @@ public record CellConfig(
         };
     return new CellConfig(
         s.ip(), s.port(), db, s.namespaces(), s.shards(), s.name(), s.persistence(), s.visibility(),
-        s.persistence() instanceof CellSettings.Persistence.Cassandra);
+        s.persistence() instanceof CellSettings.Persistence.Cassandra,
+        s.tls());
   }
 
   public CellConfig {
@@ -63,6 +83,7 @@ public record CellConfig(
     Objects.requireNonNull(ip, "ip");
     Objects.requireNonNull(dbFile, "dbFile");
     namespaces = List.copyOf(namespaces);
+    tls = tls == null ? CellSettings.Tls.OFF : tls;
     if (port < 0 || port > 65535) {
       throw new IllegalArgumentException("port must be 0..65535, got " + port);
     }

@@ -14,7 +14,19 @@ import io.stratus.cell.membership.Membership;
 import io.stratus.cell.rpc.MatchingService;
 import io.grpc.netty.shaded.io.grpc.netty.NettyServerBuilder;
 import io.grpc.protobuf.services.HealthStatusManager;
+import io.grpc.netty.shaded.io.grpc.netty.GrpcSslContexts;
+import io.grpc.netty.shaded.io.netty.handler.ssl.ClientAuth;
+import io.grpc.netty.shaded.io.netty.handler.ssl.SslContext;
+import io.stratus.cell.admin.v1.GetCellHealthResponse;
+import io.stratus.cell.admin.v1.RoleStatus;
 import io.stratus.cell.frontend.OperatorServiceHandler;
+import io.stratus.cell.frontend.admin.CellAdminService;
+import io.stratus.cell.frontend.edge.NamespaceTls;
+import io.stratus.cell.frontend.edge.TenantGuard;
+import io.stratus.cell.metering.UsageLedger;
+import io.stratus.cell.namespace.NamespaceRecord;
+import java.util.ArrayList;
+import java.util.List;
 import io.stratus.cell.frontend.RequestGuard;
 import io.stratus.cell.frontend.WorkflowServiceHandler;
 import io.stratus.cell.history.HistoryEngine;
@@ -50,6 +62,12 @@ public final class CellServer implements AutoCloseable {
   private Peers peers;
   private final HistoryEngine history;
   private final Server server;
+  /** Host-to-host traffic of a clustered TLS cell (null otherwise). */
+  private Server internalServer;
+  /** The cell admin API's server when TLS is on (null otherwise). */
+  private Server adminServer;
+  private CellAdminService admin;
+  private volatile UsageLedger ledger;
   private final ExecutorService rpcThreads;
   private final HealthStatusManager health = new HealthStatusManager();
 
@@ -69,7 +87,12 @@ public final class CellServer implements AutoCloseable {
     }
     MatchingEngine localMatching = new MatchingEngine(clock);
     int port = config.port() == 0 ? freePort(config.ip()) : config.port();
-    Host self = new Host("host-" + UUID.randomUUID(), Main.connectAddress(config.ip()) + ":" + port);
+    // A TLS frontend speaks only to tenants (by SNI); hosts of a clustered TLS cell reach each other
+    // on a separate plaintext internal port, meant for the cell's private network.
+    boolean internal = config.tls().enabled() && config.clustered();
+    int peerPort =
+        !internal ? port : config.tls().internalPort() == 0 ? freePort(config.ip()) : config.tls().internalPort();
+    Host self = new Host("host-" + UUID.randomUUID(), Main.connectAddress(config.ip()) + ":" + peerPort);
     MatchingService matching = localMatching;
     if (config.clustered()) {
       peers = new Peers();
@@ -98,31 +121,62 @@ public final class CellServer implements AutoCloseable {
                 config.persistence() instanceof CellSettings.Persistence.Cassandra ? "cassandra" : "sqlite",
                 config.visibility() instanceof CellSettings.Visibility.Elasticsearch ? "elasticsearch" : "sqlite");
     ServerServiceDefinition workflowService = RequestGuard.guard(frontend.bindService());
+    ServerServiceDefinition operatorService = RequestGuard.guard(new OperatorServiceHandler(namespaces, visibility).bindService());
+    NamespaceTls namespaceTls = null;
+    TenantGuard tenants = null;
+    if (config.tls().enabled()) {
+      // Multi-tenant edge: per-namespace certificates by SNI, callers bound to their namespace.
+      namespaceTls = new NamespaceTls(config.tls().domain(), name -> liveTenant(namespaces, name));
+      tenants = new TenantGuard(namespaces, namespaceTls, history::tokenNamespaceId);
+      operatorService = ServerInterceptors.intercept(operatorService, tenants);
+    }
     NettyServerBuilder builder =
-        NettyServerBuilder.forAddress(new InetSocketAddress(config.ip(), port))
+        (namespaceTls == null
+                ? NettyServerBuilder.forAddress(new InetSocketAddress(config.ip(), port))
+                : NettyServerBuilder.forAddress(new InetSocketAddress(config.ip(), port), namespaceTls.credentials()))
             .executor(rpcThreads)
             .maxInboundMessageSize(128 * 1024 * 1024)
             .permitKeepAliveWithoutCalls(true)
             .permitKeepAliveTime(10, TimeUnit.SECONDS)
-            .addService(RequestGuard.guard(new OperatorServiceHandler(namespaces, visibility).bindService()))
+            .addService(operatorService)
             .addService(health.getHealthService());
     if (config.clustered()) {
       localMatching.setTaskStarter(new RoutingTaskStarter(history, membership, peers));
       history.setCrossWorkflow(new RoutingCrossWorkflow(history.localCross(), history, membership, peers));
-      builder
-          .addService(ServerInterceptors.intercept(workflowService, new Forwarding(membership, history, namespaces, peers)))
-          .addService(PeerService.bind(localMatching, history, history.localCross()));
+      ServerServiceDefinition forwarded =
+          ServerInterceptors.intercept(workflowService, new Forwarding(membership, history, namespaces, peers));
+      ServerServiceDefinition peerService = PeerService.bind(localMatching, history, history.localCross());
+      if (internal) {
+        builder.addService(ServerInterceptors.intercept(forwarded, tenants));
+        internalServer =
+            NettyServerBuilder.forAddress(new InetSocketAddress(config.ip(), peerPort))
+                .executor(rpcThreads)
+                .maxInboundMessageSize(128 * 1024 * 1024)
+                .addService(forwarded)
+                .addService(peerService)
+                .build();
+      } else {
+        builder.addService(forwarded).addService(peerService);
+      }
     } else {
       localMatching.setTaskStarter(history);
-      builder.addService(workflowService);
+      builder.addService(tenants == null ? workflowService : ServerInterceptors.intercept(workflowService, tenants));
     }
     server = builder.build();
     try {
       server.start();
+      if (internalServer != null) {
+        internalServer.start();
+      }
     } catch (IOException e) {
+      server.shutdownNow();
       backends.close();
       throw new UncheckedIOException(
-          "cannot listen on " + config.ip() + ":" + port + " (is another process using the port?)", e);
+          "cannot listen on " + config.ip() + ":" + port + (peerPort != port ? " and " + peerPort : "")
+              + " (is another process using the port?)", e);
+    }
+    if (namespaceTls != null) {
+      startAdmin(namespaces, namespaceTls, visibility);
     }
     if (config.clustered()) {
       history.start(this::ownsShard);
@@ -143,6 +197,86 @@ public final class CellServer implements AutoCloseable {
     log.info(
         "cell {} serving on {}:{} (persistence {}, visibility {})",
         config.cellName(), config.ip(), port(), config.persistence(), config.visibility());
+  }
+
+  private static NamespaceRecord liveTenant(NamespaceRegistry namespaces, String name) {
+    try {
+      return namespaces.recordByName(name);
+    } catch (io.stratus.cell.common.CellException e) {
+      return null;
+    }
+  }
+
+  /** The cell admin API on its own port, for control-plane certificates only. */
+  private void startAdmin(NamespaceRegistry namespaces, NamespaceTls namespaceTls, VisibilityStore visibility) {
+    CellSettings.Tls tls = config.tls();
+    admin = new CellAdminService(namespaces, namespaceTls, visibility::addSearchAttributes, this::health);
+    admin.setUsageLedger(ledger);
+    try {
+      SslContext ssl =
+          GrpcSslContexts.forServer(tls.adminCertFile().toFile(), tls.adminKeyFile().toFile())
+              .trustManager(tls.adminClientCaFile().toFile())
+              .clientAuth(ClientAuth.REQUIRE)
+              .build();
+      adminServer =
+          NettyServerBuilder.forAddress(new InetSocketAddress(config.ip(), tls.adminPort()))
+              .sslContext(ssl)
+              .executor(rpcThreads)
+              .addService(admin)
+              .build()
+              .start();
+    } catch (IOException | RuntimeException e) {
+      server.shutdownNow();
+      backends.close();
+      throw new IllegalStateException(
+          "cannot serve the cell admin API on " + config.ip() + ":" + tls.adminPort() + ": " + e.getMessage(), e);
+    }
+    for (NamespaceRecord r : namespaces.all()) {
+      if (!r.accountId.isEmpty()) {
+        namespaceTls.reload(r);
+      }
+    }
+  }
+
+  /** The cell's health as the admin API reports it. */
+  private GetCellHealthResponse health() {
+    List<String> hosts = new ArrayList<>();
+    if (membership != null) {
+      membership.live().forEach(h -> hosts.add(h.address()));
+    } else {
+      hosts.add(Main.connectAddress(config.ip()) + ":" + port());
+    }
+    boolean serving = !server.isShutdown();
+    String status = serving ? "SERVING" : "NOT_SERVING";
+    GetCellHealthResponse.Builder b =
+        GetCellHealthResponse.newBuilder()
+            .setCellName(config.cellName())
+            .setStatus(status)
+            .setVersion(VERSION)
+            .setShardCount(config.shardCount());
+    for (String role : List.of("frontend", "history", "matching")) {
+      b.addRoles(RoleStatus.newBuilder().setRole(role).setStatus(status).addAllHosts(hosts));
+    }
+    return b.build();
+  }
+
+  /** The Stratus version (the jar's Implementation-Version; "dev" when run from classes). */
+  static final String VERSION =
+      CellServer.class.getPackage().getImplementationVersion() == null
+          ? "dev"
+          : CellServer.class.getPackage().getImplementationVersion();
+
+  /** Hands the admin API the usage ledger its ExportUsage reads (kept for the admin API when TLS is off). */
+  public void setUsageLedger(UsageLedger ledger) {
+    this.ledger = ledger;
+    if (admin != null) {
+      admin.setUsageLedger(ledger);
+    }
+  }
+
+  /** The admin API's bound port, or -1 when the cell has none (TLS off). */
+  public int adminPort() {
+    return adminServer == null ? -1 : adminServer.getPort();
   }
 
   private boolean ownsShard(int shardId) {
@@ -191,6 +325,12 @@ public final class CellServer implements AutoCloseable {
       membership.close();
     }
     health.enterTerminalState();
+    if (adminServer != null) {
+      adminServer.shutdownNow();
+    }
+    if (internalServer != null) {
+      internalServer.shutdownNow();
+    }
     server.shutdownNow();
     try {
       server.awaitTermination(5, TimeUnit.SECONDS);

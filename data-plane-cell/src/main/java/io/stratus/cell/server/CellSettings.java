@@ -23,6 +23,8 @@ import java.util.Map;
  * cell:        { name: cell-1, ip: 0.0.0.0, port: 7233, shards: 512, namespaces: [default] }
  * persistence: { backend: cassandra, cassandra: { contactPoints: [10.0.0.5:9042], localDatacenter: dc1, keyspace: stratus } }
  * visibility:  { backend: elasticsearch, elasticsearch: { url: http://10.0.0.6:9200, index: temporal_visibility_v1_cell_1 } }
+ * tls:         { enabled: true, domain: cell-1.stratus.example,
+ *                admin: { port: 7234, certFile: admin.pem, keyFile: admin.key, clientCaFile: control-plane-ca.pem } }
  * </pre>
  */
 public record CellSettings(
@@ -32,7 +34,40 @@ public record CellSettings(
     int shards,
     List<String> namespaces,
     Persistence persistence,
-    Visibility visibility) {
+    Visibility visibility,
+    Tls tls) {
+
+  public CellSettings(
+      String name, String ip, int port, int shards, List<String> namespaces, Persistence persistence, Visibility visibility) {
+    this(name, ip, port, shards, namespaces, persistence, visibility, Tls.OFF);
+  }
+
+  /**
+   * TLS of a multi-tenant cell. Off: the frontend is plaintext ({@code start-dev}) and there is no
+   * admin API. On: each customer namespace is served on {@code <namespace>.<domain>} with its own
+   * certificate chosen by SNI, and callers authenticate with a client certificate of the
+   * namespace's CA or an API key; the cell admin API listens on {@code adminPort}, for clients
+   * whose certificate chains to {@code adminClientCaFile} (the control plane).
+   *
+   * @param adminPort admin API port; 0 picks a free one
+   * @param internalPort plaintext port the hosts of a clustered cell use among themselves (the
+   *     frontend port speaks only TLS to tenants); bind the cell to a private network. 0 picks a
+   *     free one
+   */
+  public record Tls(
+      boolean enabled,
+      String domain,
+      int adminPort,
+      Path adminCertFile,
+      Path adminKeyFile,
+      Path adminClientCaFile,
+      int internalPort) {
+    public static final Tls OFF = new Tls(false, "", 0, null, null, null, 0);
+
+    public Tls(boolean enabled, String domain, int adminPort, Path adminCertFile, Path adminKeyFile, Path adminClientCaFile) {
+      this(enabled, domain, adminPort, adminCertFile, adminKeyFile, adminClientCaFile, 0);
+    }
+  }
 
   /** Where executions, history and tasks live. */
   public sealed interface Persistence {
@@ -81,6 +116,13 @@ public record CellSettings(
     m.put("STRATUS_VISIBILITY_BACKEND", "visibility.backend");
     m.put("STRATUS_ELASTICSEARCH_URL", "visibility.elasticsearch.url");
     m.put("STRATUS_ELASTICSEARCH_INDEX", "visibility.elasticsearch.index");
+    m.put("STRATUS_TLS_ENABLED", "tls.enabled");
+    m.put("STRATUS_TLS_DOMAIN", "tls.domain");
+    m.put("STRATUS_TLS_ADMIN_PORT", "tls.admin.port");
+    m.put("STRATUS_TLS_INTERNAL_PORT", "tls.internalPort");
+    m.put("STRATUS_TLS_ADMIN_CERT_FILE", "tls.admin.certFile");
+    m.put("STRATUS_TLS_ADMIN_KEY_FILE", "tls.admin.keyFile");
+    m.put("STRATUS_TLS_ADMIN_CLIENT_CA_FILE", "tls.admin.clientCaFile");
     return Map.copyOf(m);
   }
 
@@ -165,7 +207,24 @@ public record CellSettings(
                   r.text("visibility.elasticsearch.index", "temporal_visibility_v1_" + name.replace('-', '_')));
           default -> throw r.invalid("visibility.backend", "must be 'sqlite' or 'elasticsearch'");
         };
-    return new CellSettings(name, ip, port, shards, namespaces, persistence, visibility);
+    Tls tls = Tls.OFF;
+    String enabled = r.oneOf("tls.enabled", "FALSE", "TRUE", "FALSE");
+    if (enabled.equals("TRUE")) {
+      String domain = r.text("tls.domain", "").toLowerCase();
+      if (!domain.matches("[a-z0-9]([a-z0-9-]*[a-z0-9])?(\\.[a-z0-9]([a-z0-9-]*[a-z0-9])?)+")) {
+        throw r.invalid("tls.domain", "must be the cell's DNS domain, e.g. cell-1.stratus.example (got '" + domain + "')");
+      }
+      tls =
+          new Tls(
+              true,
+              domain,
+              r.integer("tls.admin.port", 7234, 0, 65535),
+              r.file("tls.admin.certFile"),
+              r.file("tls.admin.keyFile"),
+              r.file("tls.admin.clientCaFile"),
+              r.integer("tls.internalPort", 7235, 0, 65535));
+    }
+    return new CellSettings(name, ip, port, shards, namespaces, persistence, visibility, tls);
   }
 
   /** Typed access to the YAML tree with defaults and messages that name the key. */
@@ -187,6 +246,19 @@ public record CellSettings(
         throw invalid(path, "must be a single value");
       }
       return n.asText().trim();
+    }
+
+    /** A file that must exist (read at start, so a typo stops the cell with the key's name). */
+    Path file(String path) {
+      String v = text(path, null);
+      if (v == null || v.isEmpty()) {
+        throw invalid(path, "is required when tls.enabled is true (a PEM file)");
+      }
+      Path p = Path.of(v);
+      if (!Files.isReadable(p)) {
+        throw invalid(path, "names a file that cannot be read: " + p.toAbsolutePath());
+      }
+      return p;
     }
 
     String oneOf(String path, String dflt, String... allowed) {

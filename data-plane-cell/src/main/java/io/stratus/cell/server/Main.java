@@ -147,6 +147,11 @@ public final class Main {
     out.println("visibility: " + describe(config.visibility()));
     out.println("namespaces: " + String.join(", ", config.namespaces()));
     out.println("history shards: " + config.shardCount());
+    if (config.tls().enabled()) {
+      out.println(
+          "tls: namespaces on <namespace>." + config.tls().domain() + ":" + server.port()
+              + " (SNI); admin API on " + server.config().ip() + ":" + server.adminPort());
+    }
     out.println(
         "connect: WorkflowServiceStubsOptions.newBuilder().setTarget(\"" + connect + "\")");
     out.println("temporal CLI: temporal workflow list --address " + connect);

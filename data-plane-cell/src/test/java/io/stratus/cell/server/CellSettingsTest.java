@@ -91,6 +91,33 @@ class CellSettingsTest {
   }
 
   @Test
+  void tlsIsOffUnlessEnabledAndThenNeedsADomainAndTheAdminFiles() throws Exception {
+    assertThat(CellSettings.load(write(""), Map.of()).tls()).isEqualTo(CellSettings.Tls.OFF);
+    Path cert = Files.writeString(dir.resolve("admin.pem"), "pem");
+    Path key = Files.writeString(dir.resolve("admin.key"), "key");
+    Path ca = Files.writeString(dir.resolve("cp-ca.pem"), "ca");
+    CellSettings s =
+        CellSettings.load(
+            write(
+                "tls: { enabled: true, domain: Cell-1.Stratus.Example, admin: { port: 7300, certFile: " + cert
+                    + ", keyFile: " + key + " } }\n"),
+            Map.of("STRATUS_TLS_ADMIN_CLIENT_CA_FILE", ca.toString(), "STRATUS_TLS_INTERNAL_PORT", "7400"));
+    assertThat(s.tls()).isEqualTo(new CellSettings.Tls(true, "cell-1.stratus.example", 7300, cert, key, ca, 7400));
+    assertThat(CellConfig.of(s).tls()).isEqualTo(s.tls());
+
+    assertThatThrownBy(() -> CellSettings.load(write("tls: { enabled: true }"), Map.of()))
+        .hasMessageContaining("tls.domain must be the cell's DNS domain");
+    assertThatThrownBy(() -> CellSettings.load(write("tls: { enabled: true, domain: cell.example }"), Map.of()))
+        .hasMessageContaining("tls.admin.certFile is required when tls.enabled is true");
+    assertThatThrownBy(
+            () -> CellSettings.load(
+                write("tls: { enabled: true, domain: cell.example, admin: { certFile: /nope.pem } }"), Map.of()))
+        .hasMessageContaining("tls.admin.certFile names a file that cannot be read");
+    assertThatThrownBy(() -> CellSettings.load(write("tls: { enabled: maybe }"), Map.of()))
+        .hasMessageContaining("tls.enabled must be one of TRUE, FALSE");
+  }
+
+  @Test
   void theConfigReferenceListsEveryEnvironmentVariable() throws Exception {
     Path doc = Path.of(System.getProperty("user.dir")).resolve("../docs/config-reference.md").normalize();
     String expected = render();
