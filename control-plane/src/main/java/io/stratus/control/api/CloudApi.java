@@ -262,7 +262,11 @@ public final class CloudApi extends CloudServiceGrpc.CloudServiceImplBase {
         }
         if (!store.insertNamespace(
             new ControlStore.Namespace(full, c.accountId(), spec.getRegions(0), null, specJson, "RESOURCE_STATE_ACTIVATING", 1, id, now, now))) {
-          throw ApiErrors.alreadyExists("namespace '" + full + "' already exists");
+          boolean deleted = store.namespace(full).map(x -> x.state().equals("RESOURCE_STATE_DELETED")).orElse(false);
+          throw ApiErrors.alreadyExists(
+              deleted
+                  ? "namespace '" + full + "' was deleted and its name is not reused; choose another name"
+                  : "namespace '" + full + "' already exists");
         }
         if (!c.isAccountAdmin()) {
           store.grantNamespaceAccess(c.principal().id(), full, NamespaceAccess.Permission.PERMISSION_ADMIN.name());

@@ -234,9 +234,8 @@ public final class ControlStore {
 
   // ------------------------------------------------------------------ namespaces
 
-  /** Inserts a new namespace; false when the name is taken (a deleted one frees its name). */
+  /** Inserts a new namespace; false when the name is taken (deleted names are not reused). */
   public boolean insertNamespace(Namespace n) {
-    db.jdbc().update("DELETE FROM namespaces WHERE name = ? AND state = 'RESOURCE_STATE_DELETED'", n.name());
     // ON CONFLICT DO NOTHING: the same statement on SQLite and PostgreSQL, no exception to parse.
     return db.jdbc()
             .update(
