@@ -227,6 +227,9 @@ public final class CellServer implements AutoCloseable {
               .start();
     } catch (IOException | RuntimeException e) {
       server.shutdownNow();
+      if (internalServer != null) {
+        internalServer.shutdownNow();
+      }
       backends.close();
       throw new IllegalStateException(
           "cannot serve the cell admin API on " + config.ip() + ":" + tls.adminPort() + ": " + e.getMessage(), e);

@@ -278,7 +278,11 @@ public final class TenantGuard implements ServerInterceptor {
         }
       }
     }
-    if (top && m.getDescriptorForType().findFieldByName("namespace") != null && !m.hasField(m.getDescriptorForType().findFieldByName("namespace"))) {
+    FieldDescriptor namespaceField = m.getDescriptorForType().findFieldByName("namespace");
+    boolean describedById =
+        m.getDescriptorForType().getFullName().equals(DESCRIBE_NAMESPACE)
+            && ns.id.equals(m.getField(m.getDescriptorForType().findFieldByName("id")));
+    if (top && namespaceField != null && !m.hasField(namespaceField) && !describedById) {
       throw permissionDenied("This connection may act only on namespace " + ns.name + "; the request names none.");
     }
   }

@@ -259,6 +259,8 @@ class TenantEdgeTest {
             () -> a.listWorkflowExecutions(ListWorkflowExecutionsRequest.newBuilder().setNamespace(B).build()),
             () -> a.startWorkflowExecution(start(B, "planted-by-a", "q")),
             () -> a.listNamespaces(ListNamespacesRequest.getDefaultInstance()));
+    String aId = describe(edge.stubs(A, workerA, null), A).getNamespaceInfo().getId();
+    assertThat(a.describeNamespace(DescribeNamespaceRequest.newBuilder().setId(aId).build()).getNamespaceInfo().getName()).isEqualTo(A);
     for (Runnable attempt : attempts) {
       StatusRuntimeException e = assertStatus(attempt::run, Status.Code.PERMISSION_DENIED, "");
       assertThat(permissionDeniedDetail(e)).isTrue();
@@ -350,6 +352,73 @@ class TenantEdgeTest {
                 .build());
     assertThat(history.getHistory().getEventsList())
         .noneMatch(ev -> ev.getEventType() == EventType.EVENT_TYPE_WORKFLOW_EXECUTION_SIGNALED);
+  }
+
+  @WorkflowInterface
+  public interface Reacher {
+    @WorkflowMethod
+    String reach(String target);
+  }
+
+  /** Starts a child in namespace {@code target}, the way a workflow author would. */
+  public static class ReacherImpl implements Reacher {
+    @Override
+    public String reach(String target) {
+      Greeting child =
+          Workflow.newChildWorkflowStub(
+              Greeting.class,
+              io.temporal.workflow.ChildWorkflowOptions.newBuilder()
+                  .setNamespace(target)
+                  .setWorkflowId("sdk-child-in-b")
+                  .setTaskQueue("anything")
+                  .build());
+      return child.greet("from a");
+    }
+  }
+
+  @Test
+  void anSdkWorkflowInACannotStartAChildInB() throws Exception {
+    WorkflowServiceStubs service = edge.stubs(A, workerA, null);
+    WorkflowClient client = WorkflowClient.newInstance(service, WorkflowClientOptions.newBuilder().setNamespace(A).build());
+    WorkerFactory factory = WorkerFactory.newInstance(client);
+    String queue = "reacher-" + UUID.randomUUID();
+    factory.newWorker(queue).registerWorkflowImplementationTypes(ReacherImpl.class);
+    factory.start();
+    try {
+      Reacher reacher =
+          client.newWorkflowStub(
+              Reacher.class,
+              WorkflowOptions.newBuilder()
+                  .setTaskQueue(queue)
+                  .setWorkflowId(queue)
+                  .setWorkflowTaskTimeout(Duration.ofSeconds(1))
+                  .build());
+      WorkflowClient.start(reacher::reach, B);
+      // The worker's completion (with the start-child command) is refused, so the workflow task
+      // times out and is retried: wait for that, then B must hold no child.
+      WorkflowServiceBlockingStub a = blocking(service);
+      org.awaitility.Awaitility.await()
+          .atMost(Duration.ofSeconds(30))
+          .until(() -> a.getWorkflowExecutionHistory(
+                      GetWorkflowExecutionHistoryRequest.newBuilder()
+                          .setNamespace(A)
+                          .setExecution(WorkflowExecution.newBuilder().setWorkflowId(queue))
+                          .build())
+                  .getHistory().getEventsList().stream()
+                  .anyMatch(e -> e.getEventType() == EventType.EVENT_TYPE_WORKFLOW_TASK_TIMED_OUT));
+      assertThat(
+              a.getWorkflowExecutionHistory(
+                      GetWorkflowExecutionHistoryRequest.newBuilder()
+                          .setNamespace(A)
+                          .setExecution(WorkflowExecution.newBuilder().setWorkflowId(queue))
+                          .build())
+                  .getHistory().getEventsList())
+          .noneMatch(e -> e.getEventType() == EventType.EVENT_TYPE_START_CHILD_WORKFLOW_EXECUTION_INITIATED);
+      assertNotFoundInB("sdk-child-in-b");
+    } finally {
+      factory.shutdownNow();
+      factory.awaitTermination(10, TimeUnit.SECONDS);
+    }
   }
 
   // ---- API keys ----
