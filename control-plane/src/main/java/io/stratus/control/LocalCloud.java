@@ -103,6 +103,15 @@ public final class LocalCloud implements AutoCloseable {
                 }
                 CellAdminClients clients = new CellAdminClients(controlIdentity, adminCa.trustAnchors());
                 open.add(clients);
+                // Cells may listen on other ports than last time: routes follow their cell.
+                for (var route : routes.list()) {
+                  String ns = route.host().substring(0, route.host().length() - options.domain().length() - 1);
+                  store.namespace(ns).flatMap(n -> n.cellId() == null ? java.util.Optional.empty() : store.cell(n.cellId()))
+                      .ifPresent(cell -> {
+                        String[] hp = cell.frontendAddress().split(":");
+                        routes.put(new io.stratus.control.adapters.ingress.Route(route.host(), hp[0], Integer.parseInt(hp[1])));
+                      });
+                }
                 return new CloudInfrastructure(store, clients, endpointCa, dns, routes, options.domain(),
                     new InetSocketAddress(BIND, edge.port()), new InetSocketAddress(BIND, dns.port()));
               });

@@ -11,6 +11,11 @@ import java.util.function.LongSupplier;
 
 /** The provisioning steps over the control database and the namespace infrastructure. */
 public final class ProvisioningActivitiesImpl implements ProvisioningActivities {
+  private static final org.slf4j.Logger log = org.slf4j.LoggerFactory.getLogger(ProvisioningActivitiesImpl.class);
+
+  private static void done(String namespace, String step) {
+    log.info("provisioning {}: {} done", namespace, step);
+  }
   private final ControlStore store;
   private final WorkflowClient client;
   private final NamespaceInfrastructure infrastructure;
@@ -60,7 +65,7 @@ public final class ProvisioningActivitiesImpl implements ProvisioningActivities 
 
   @Override
   public String place(String namespace) {
-    return store.db().inTransaction(() -> {
+    String placed = store.db().inTransaction(() -> {
       ControlStore.Namespace n = namespace(namespace);
       if (n.cellId() != null) {
         return n.cellId();
@@ -80,33 +85,40 @@ public final class ProvisioningActivitiesImpl implements ProvisioningActivities 
           n.resourceVersion());
       return cell.id();
     });
+    done(namespace, "place");
+    return placed;
   }
 
   @Override
   public void registerInCell(String namespace, String operationId) {
     ControlStore.Namespace n = namespace(namespace);
     infrastructure.registerInCell(cellOf(n), n, operationId);
+    done(namespace, "registerInCell");
   }
 
   @Override
   public void provisionCertificate(String namespace) {
     ControlStore.Namespace n = namespace(namespace);
     infrastructure.provisionCertificate(cellOf(n), n, host(namespace));
+    done(namespace, "provisionCertificate");
   }
 
   @Override
   public void publishDns(String namespace) {
     infrastructure.publishDns(host(namespace));
+    done(namespace, "publishDns");
   }
 
   @Override
   public void addRoute(String namespace) {
     infrastructure.addRoute(host(namespace), cellOf(namespace(namespace)));
+    done(namespace, "addRoute");
   }
 
   @Override
   public void probe(String namespace) {
     infrastructure.probe(host(namespace), namespace(namespace));
+    done(namespace, "probe");
   }
 
   @Override
