@@ -161,5 +161,16 @@ class NamespaceProvisioningTest {
         org.junit.jupiter.api.Assertions.assertThrows(StatusRuntimeException.class,
             () -> cloudApi.blockingStub().getNamespace(io.temporal.api.cloud.cloudservice.v1.GetNamespaceRequest.newBuilder().setNamespace(namespace).build()));
     assertThat(gone.getStatus().getCode()).isEqualTo(Status.Code.NOT_FOUND);
+
+    // Histories for the replay test (ReplayTest): written to target/, copied into test resources
+    // by hand when the workflow code changes on purpose.
+    Path out = Files.createDirectories(Path.of("target", "recorded-histories"));
+    WorkflowClient control = cloud.control().controlCell().client();
+    Files.writeString(out.resolve("namespace-entity.json"),
+        control.fetchHistory(io.stratus.control.workflows.NamespaceWorkflow.id(namespace)).toJson(true));
+    Files.writeString(out.resolve("request-create.json"),
+        control.fetchHistory(io.stratus.control.workflows.RequestWorkflow.id(opId)).toJson(true));
+    Files.writeString(out.resolve("request-delete.json"),
+        control.fetchHistory(io.stratus.control.workflows.RequestWorkflow.id(deleteId)).toJson(true));
   }
 }
