@@ -196,4 +196,26 @@ class EmbeddedDnsServerTest {
 
     assertThat(answers(query("big." + ZONE, Type.A, true))).hasSize(DnsRecord.MAX_VALUES);
   }
+
+  @Test
+  void concurrentChangesAreAllKeptAndEachBumpsTheSerialOnce() throws Exception {
+    long before = server.serial(ZONE);
+    try (var pool = java.util.concurrent.Executors.newFixedThreadPool(8)) {
+      List<java.util.concurrent.Future<?>> done = new java.util.ArrayList<>();
+      for (int i = 0; i < 40; i++) {
+        int n = i;
+        done.add(pool.submit(() -> server.upsert(ZONE,
+            DnsRecord.of("ns" + n + ".acme." + ZONE, RecordType.A, 60, "10.0.3." + n))));
+      }
+      for (var f : done) {
+        f.get();
+      }
+    }
+    assertThat(server.list(ZONE)).hasSize(40);
+    assertThat(server.serial(ZONE)).isEqualTo(before + 40);
+    server.close();
+    server = startServer();
+    assertThat(server.list(ZONE)).hasSize(40);
+    assertThat(answers(query("ns39.acme." + ZONE, Type.A, false))).containsExactly("10.0.3.39");
+  }
 }
