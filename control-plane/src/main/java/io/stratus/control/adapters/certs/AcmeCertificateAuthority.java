@@ -32,7 +32,7 @@ import org.shredzone.acme4j.Problem;
 import org.shredzone.acme4j.RevocationReason;
 import org.shredzone.acme4j.Session;
 import org.shredzone.acme4j.Status;
-import org.shredzone.acme4j.challenge.Http01Challenge;
+import org.shredzone.acme4j.challenge.Challenge;
 import org.shredzone.acme4j.connector.NetworkSettings;
 import org.shredzone.acme4j.exception.AcmeException;
 import org.shredzone.acme4j.exception.AcmeNetworkException;
@@ -45,7 +45,9 @@ import org.slf4j.LoggerFactory;
 
 /**
  * The production certificate authority: an ACME CA (Let's Encrypt) through acme4j, proving
- * control of each name with the http-01 challenge answered by an {@link Http01ChallengeResponder}.
+ * control of each name with an {@link AcmeChallengeSolver}: dns-01 through our own DNS provider
+ * ({@link Dns01ChallengeSolver}, the production choice: we own the zone) or http-01 ({@link
+ * Http01ChallengeResponder}).
  *
  * <p>Under its data directory it keeps the account key ({@code account.key.pem}, created once; the
  * ACME account is found again from it) and each certificate with its key ({@code issued/<name>.pem}).
@@ -99,7 +101,7 @@ public final class AcmeCertificateAuthority implements CertificateAuthority {
   }
 
   private final Config config;
-  private final Http01ChallengeResponder challenges;
+  private final AcmeChallengeSolver challenges;
   private final InstantSource clock;
   private final CertificateStore store;
   private final KeyPair accountKey;
@@ -108,7 +110,7 @@ public final class AcmeCertificateAuthority implements CertificateAuthority {
   private final ConcurrentHashMap<String, ReentrantLock> nameLocks = new ConcurrentHashMap<>();
   private volatile Login login;
 
-  public AcmeCertificateAuthority(Config config, Http01ChallengeResponder challenges,
+  public AcmeCertificateAuthority(Config config, AcmeChallengeSolver challenges,
       InstantSource clock) {
     this.config = config;
     this.challenges = challenges;
@@ -187,10 +189,11 @@ public final class AcmeCertificateAuthority implements CertificateAuthority {
       if (auth.getStatus() == Status.VALID) {
         continue; // the CA reused an earlier authorisation
       }
-      Http01Challenge challenge = auth.findChallenge(Http01Challenge.class).orElseThrow(() ->
-          new NonRetryableAdapterException("the ACME CA offers no http-01 challenge for " + name));
-      challenges.publish(challenge.getToken(), challenge.getAuthorization());
+      Challenge challenge = auth.findChallenge(challenges.challengeType()).orElseThrow(() ->
+          new NonRetryableAdapterException("the ACME CA offers no " + challenges.challengeType()
+              + " challenge for " + name));
       try {
+        challenges.publish(challenge, name);
         challenge.trigger();
         Status status = auth.waitForCompletion(config.orderTimeout());
         if (status != Status.VALID) {
@@ -203,7 +206,12 @@ public final class AcmeCertificateAuthority implements CertificateAuthority {
           throw new RetryableAdapterException("ACME validation of " + name + " failed: " + detail);
         }
       } finally {
-        challenges.withdraw(challenge.getToken());
+        try {
+          challenges.withdraw(challenge, name);
+        } catch (RuntimeException e) {
+          // Leftover tokens or TXT records are harmless; don't hide the order's own outcome.
+          log.atWarn().addKeyValue("name", name).setCause(e).log("ACME challenge clean-up failed");
+        }
       }
     }
     if (order.waitUntilReady(config.orderTimeout()) != Status.READY) {

@@ -10,6 +10,8 @@ import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.regex.Pattern;
+import org.shredzone.acme4j.challenge.Challenge;
+import org.shredzone.acme4j.challenge.Http01Challenge;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -20,7 +22,7 @@ import org.slf4j.LoggerFactory;
  *
  * <p>Thread-safe: tokens live in a concurrent map; requests run on virtual threads.
  */
-public final class Http01ChallengeResponder implements AutoCloseable {
+public final class Http01ChallengeResponder implements AcmeChallengeSolver, AutoCloseable {
 
   static final String PATH_PREFIX = "/.well-known/acme-challenge/";
 
@@ -49,6 +51,22 @@ public final class Http01ChallengeResponder implements AutoCloseable {
 
   public int port() {
     return server.getAddress().getPort();
+  }
+
+  @Override
+  public String challengeType() {
+    return Http01Challenge.TYPE;
+  }
+
+  @Override
+  public void publish(Challenge challenge, String name) {
+    Http01Challenge http01 = (Http01Challenge) challenge;
+    publish(http01.getToken(), http01.getAuthorization());
+  }
+
+  @Override
+  public void withdraw(Challenge challenge, String name) {
+    withdraw(((Http01Challenge) challenge).getToken());
   }
 
   void publish(String token, String keyAuthorization) {

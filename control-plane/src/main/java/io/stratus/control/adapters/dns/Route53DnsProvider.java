@@ -107,7 +107,7 @@ public final class Route53DnsProvider implements DnsProvider {
   @Override
   public void delete(String zone, String name, RecordType type) {
     String zoneId = zoneId(zone);
-    String n = HostNames.normalize(name);
+    String n = HostNames.normalizeRecordName(name);
     call("delete " + n + " " + type, () -> {
       Optional<DnsRecord> current = find(zoneId, n, type);
       if (current.isEmpty()) {
@@ -188,8 +188,11 @@ public final class Route53DnsProvider implements DnsProvider {
         .type(RRType.fromValue(record.type().name()))
         .ttl(record.ttlSeconds())
         .resourceRecords(record.values().stream()
-            .map(v -> ResourceRecord.builder()
-                .value(record.type() == RecordType.CNAME ? v + "." : v).build())
+            .map(v -> ResourceRecord.builder().value(switch (record.type()) {
+              case CNAME -> v + ".";
+              case TXT -> '"' + v + '"'; // Route 53 takes TXT values as quoted strings
+              default -> v;
+            }).build())
             .toList()))
         .build();
   }
@@ -200,19 +203,28 @@ public final class Route53DnsProvider implements DnsProvider {
     try {
       type = RecordType.valueOf(set.typeAsString());
     } catch (IllegalArgumentException e) {
-      return Optional.empty(); // SOA, NS, TXT, MX, ...
+      return Optional.empty(); // SOA, NS, MX, ...
     }
     if (set.aliasTarget() != null || set.setIdentifier() != null || !set.hasResourceRecords()
         || set.ttl() == null) {
       return Optional.empty();
     }
     try {
-      return Optional.of(new DnsRecord(set.name(), type, set.ttl(),
-          set.resourceRecords().stream().map(ResourceRecord::value).toList()));
+      List<String> values = set.resourceRecords().stream().map(ResourceRecord::value)
+          .map(v -> type == RecordType.TXT ? unquote(v) : v).toList();
+      return Optional.of(new DnsRecord(set.name(), type, set.ttl(), values));
     } catch (NonRetryableAdapterException e) {
       log.atDebug().addKeyValue("name", set.name()).log("skipping a Route 53 record we cannot manage");
       return Optional.empty();
     }
+  }
+
+  /** {@code "text"} to {@code text}; other shapes (several strings, escapes) are not ours. */
+  private static String unquote(String v) {
+    if (v.length() >= 2 && v.startsWith("\"") && v.endsWith("\"")) {
+      return v.substring(1, v.length() - 1);
+    }
+    throw new NonRetryableAdapterException("unsupported TXT value " + v);
   }
 
   private String zoneId(String zone) {

@@ -66,10 +66,14 @@ class AcmeCertificateAuthorityTest {
   }
 
   private AcmeCertificateAuthority ca(Path dataDir) throws Exception {
+    return ca(dataDir, responder);
+  }
+
+  private AcmeCertificateAuthority ca(Path dataDir, AcmeChallengeSolver solver) throws Exception {
     return new AcmeCertificateAuthority(
         new AcmeCertificateAuthority.Config(pebble.directory(), dataDir, "ops@" + ZONE,
             pebbleTlsTrust, List.of(pebble.root()), Duration.ofSeconds(60)),
-        responder, InstantSource.system());
+        solver, InstantSource.system());
   }
 
   private static String pointAtLoopback(String label) {
@@ -131,5 +135,17 @@ class AcmeCertificateAuthorityTest {
 
     assertThat(ca.find(name)).isEmpty();
     assertThat(pebble.certificateStatus(issued.serialNumber())).contains("Revoked");
+  }
+
+  @Test
+  void dns01PublishesATxtRecordInOurZoneAndRemovesItAfterwards() throws Exception {
+    // No A record and no HTTP: the CA only looks up _acme-challenge.<name> TXT in our DNS.
+    String name = "dns-only.acme." + ZONE;
+    var ca = ca(dir, new Dns01ChallengeSolver(dns, ZONE));
+
+    IssuedCertificate issued = ca.issueServerCertificate(name);
+
+    assertThat(issued.certificate().getSubjectAlternativeNames()).containsExactly(List.of(2, name));
+    assertThat(dns.list(ZONE)).noneMatch(r -> r.type() == RecordType.TXT);
   }
 }

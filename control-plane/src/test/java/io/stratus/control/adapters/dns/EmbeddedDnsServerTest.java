@@ -218,4 +218,20 @@ class EmbeddedDnsServerTest {
     assertThat(server.list(ZONE)).hasSize(40);
     assertThat(answers(query("ns39.acme." + ZONE, Type.A, false))).containsExactly("10.0.3.39");
   }
+
+  @Test
+  void txtRecordsAtUnderscoreNamesAreServed() throws Exception {
+    String name = "_acme-challenge.orders.acme." + ZONE;
+    server.upsert(ZONE, DnsRecord.of(name, RecordType.TXT, 60, "LoqXcYV8q5ONbJQxbmR7SCTNo3tiAXDfowyjxAjEuX0"));
+
+    Message m = query(name, Type.TXT, false);
+    assertThat(m.getRcode()).isEqualTo(Rcode.NOERROR);
+    assertThat(m.getSection(Section.ANSWER)).singleElement()
+        .extracting(r -> ((org.xbill.DNS.TXTRecord) r).getStrings())
+        .isEqualTo(List.of("LoqXcYV8q5ONbJQxbmR7SCTNo3tiAXDfowyjxAjEuX0"));
+    assertThatThrownBy(() -> DnsRecord.of(name, RecordType.TXT, 60, "has \"quotes\""))
+        .isInstanceOf(NonRetryableAdapterException.class);
+    server.delete(ZONE, name, RecordType.TXT);
+    assertThat(query(name, Type.TXT, false).getRcode()).isEqualTo(Rcode.NXDOMAIN);
+  }
 }

@@ -95,12 +95,12 @@ class Route53DnsProviderTest {
   }
 
   @Test
-  void listPagesThroughLargeZonesAndSkipsOtherTypes() {
+  void listPagesThroughLargeZonesAndSkipsTypesWeDoNotManage() {
     for (int i = 0; i < 320; i++) {
       fake.putDirectly(ZONE_ID, new FakeRoute53.RecordSet("ns" + i + ".acme." + ZONE + ".", "A", 60,
           List.of("10.1." + (i / 200) + "." + (i % 200))));
     }
-    fake.putDirectly(ZONE_ID, new FakeRoute53.RecordSet("txt.acme." + ZONE + ".", "TXT", 60, List.of("\"v\"")));
+    fake.putDirectly(ZONE_ID, new FakeRoute53.RecordSet("mail.acme." + ZONE + ".", "MX", 60, List.of("10 mx.acme." + ZONE + ".")));
 
     List<DnsRecord> records = dns.list(ZONE);
     assertThat(records).hasSize(320).allMatch(r -> r.type() == RecordType.A);
@@ -148,5 +148,17 @@ class Route53DnsProviderTest {
     assertThatThrownBy(() -> impatient.upsert(ZONE, DnsRecord.of(NAME, RecordType.A, 60, "10.0.0.1")))
         .isInstanceOf(RetryableAdapterException.class)
         .hasMessageContaining("PENDING");
+  }
+
+  @Test
+  void txtValuesAreQuotedForRoute53AndReadBackPlain() {
+    String name = "_acme-challenge." + NAME;
+    dns.upsert(ZONE, DnsRecord.of(name, RecordType.TXT, 60, "token-digest_1"));
+
+    assertThat(fake.recordSets(ZONE_ID)).contains(
+        new FakeRoute53.RecordSet(name + ".", "TXT", 60, List.of("\"token-digest_1\"")));
+    assertThat(dns.list(ZONE)).containsExactly(DnsRecord.of(name, RecordType.TXT, 60, "token-digest_1"));
+    dns.delete(ZONE, name, RecordType.TXT);
+    assertThat(dns.list(ZONE)).isEmpty();
   }
 }
