@@ -183,6 +183,15 @@ public final class AcmeCertificateAuthority implements CertificateAuthority {
     return config.trustAnchors();
   }
 
+  /** The ACME account's URL (registers or finds the account on first use). */
+  URL accountLocation() {
+    try {
+      return login().getAccount().getLocation();
+    } catch (AcmeException e) {
+      throw translate("logging in to the ACME account", e);
+    }
+  }
+
   private IssuedCertificate order(String name) throws AcmeException, InterruptedException {
     Order order = login().newOrder().domain(name).create();
     for (Authorization auth : order.getAuthorizations()) {

@@ -70,10 +70,15 @@ class AcmeCertificateAuthorityTest {
   }
 
   private AcmeCertificateAuthority ca(Path dataDir, AcmeChallengeSolver solver) throws Exception {
+    return ca(dataDir, solver, InstantSource.system());
+  }
+
+  private AcmeCertificateAuthority ca(Path dataDir, AcmeChallengeSolver solver, InstantSource clock)
+      throws Exception {
     return new AcmeCertificateAuthority(
         new AcmeCertificateAuthority.Config(pebble.directory(), dataDir, "ops@" + ZONE,
             pebbleTlsTrust, List.of(pebble.root()), Duration.ofSeconds(60)),
-        solver, InstantSource.system());
+        solver, clock);
   }
 
   private static String pointAtLoopback(String label) {
@@ -147,5 +152,25 @@ class AcmeCertificateAuthorityTest {
 
     assertThat(issued.certificate().getSubjectAlternativeNames()).containsExactly(List.of(2, name));
     assertThat(dns.list(ZONE)).noneMatch(r -> r.type() == RecordType.TXT);
+  }
+
+  @Test
+  void theAccountIsCreatedOnceAndFoundAgainAfterRestart() throws Exception {
+    var first = ca(dir).accountLocation();
+    assertThat(ca(dir).accountLocation()).isEqualTo(first);
+    assertThat(Files.exists(dir.resolve("account.key.pem"))).isTrue();
+  }
+
+  @Test
+  void aCertificateInsideTheRenewalWindowIsReplacedByANewOrder() throws Exception {
+    String name = pointAtLoopback("renewals");
+    IssuedCertificate first = ca(dir).issueServerCertificate(name);
+
+    var clock = new io.stratus.control.adapters.MutableClock(
+        first.notAfter().minus(CertificateAuthority.RENEW_BEFORE_EXPIRY).plus(Duration.ofHours(1)));
+    IssuedCertificate renewed = ca(dir, responder, clock).issueServerCertificate(name);
+
+    assertThat(renewed.serialNumber()).isNotEqualTo(first.serialNumber());
+    assertThat(ca(dir).find(name)).contains(renewed);
   }
 }
