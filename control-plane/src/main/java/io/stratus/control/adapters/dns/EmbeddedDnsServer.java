@@ -246,6 +246,12 @@ public final class EmbeddedDnsServer implements DnsProvider, AutoCloseable {
       } catch (IOException e) {
         if (!closed) {
           log.atWarn().setCause(e).log("DNS TCP accept failed");
+          try {
+            Thread.sleep(100); // e.g. out of file descriptors: don't spin
+          } catch (InterruptedException ie) {
+            Thread.currentThread().interrupt();
+            return;
+          }
         }
       }
     }

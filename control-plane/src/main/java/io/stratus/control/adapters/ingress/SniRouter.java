@@ -117,6 +117,7 @@ public final class SniRouter implements AutoCloseable {
       } catch (IOException e) {
         if (!closed) {
           log.atWarn().setCause(e).log("edge router accept failed");
+          pauseAfterAcceptFailure(); // e.g. out of file descriptors: don't spin
         }
         continue;
       }
@@ -132,6 +133,14 @@ public final class SniRouter implements AutoCloseable {
           permits.release();
         }
       });
+    }
+  }
+
+  static void pauseAfterAcceptFailure() {
+    try {
+      Thread.sleep(100);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
     }
   }
 
