@@ -14,6 +14,9 @@ public final class HostNames {
 
   private static final Pattern LABEL = Pattern.compile("[a-z0-9]([a-z0-9-]*[a-z0-9])?");
 
+  // RFC 8552 attribute leaves such as _acme-challenge: a leading underscore, then LDH.
+  private static final Pattern UNDERSCORE_LABEL = Pattern.compile("_[a-z0-9]([a-z0-9-]*[a-z0-9])?");
+
   private HostNames() {}
 
   /**
@@ -21,6 +24,18 @@ public final class HostNames {
    * when it is not a valid host name (letters, digits, hyphens; at least two labels).
    */
   public static String normalize(String name) {
+    return normalize(name, false);
+  }
+
+  /**
+   * Like {@link #normalize} but also accepts labels with a leading underscore ({@code
+   * _acme-challenge.orders.acme.example.com}): names of DNS records, not of hosts.
+   */
+  public static String normalizeRecordName(String name) {
+    return normalize(name, true);
+  }
+
+  private static String normalize(String name, boolean underscoreLabels) {
     if (name == null || name.isBlank()) {
       throw new NonRetryableAdapterException("host name must not be blank");
     }
@@ -37,7 +52,9 @@ public final class HostNames {
       throw new NonRetryableAdapterException("host name needs at least two labels: " + name);
     }
     for (String label : labels) {
-      if (label.length() > MAX_LABEL_LENGTH || !LABEL.matcher(label).matches()) {
+      boolean valid = LABEL.matcher(label).matches()
+          || (underscoreLabels && UNDERSCORE_LABEL.matcher(label).matches());
+      if (label.length() > MAX_LABEL_LENGTH || !valid) {
         throw new NonRetryableAdapterException(
             "invalid label '" + label + "' in host name " + name
                 + " (letters, digits and inner hyphens, at most " + MAX_LABEL_LENGTH + ")");

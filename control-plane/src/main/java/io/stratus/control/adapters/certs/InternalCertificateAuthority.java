@@ -6,6 +6,7 @@ import io.stratus.control.adapters.NonRetryableAdapterException;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.math.BigInteger;
+import java.net.InetAddress;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -19,6 +20,7 @@ import java.security.spec.ECGenParameterSpec;
 import java.time.Duration;
 import java.time.Instant;
 import java.time.InstantSource;
+import java.util.ArrayList;
 import java.util.Date;
 import java.util.List;
 import java.util.Optional;
@@ -188,6 +190,31 @@ public final class InternalCertificateAuthority implements CertificateAuthority 
           + CA_VALIDITY + "]: " + validity);
     }
     return issue(commonName, clientProfile(), validity);
+  }
+
+  /**
+   * Issues a server certificate for a local service (the cells' admin API, a test server) with
+   * any DNS names (single-label ones such as {@code localhost} included) and IP addresses as
+   * SANs; not stored. Namespace endpoints use {@link #issueServerCertificate} instead.
+   */
+  public IssuedCertificate issueLocalServerCertificate(
+      String commonName, List<String> dnsNames, List<InetAddress> ipAddresses, Duration validity) {
+    if (dnsNames.isEmpty() && ipAddresses.isEmpty()) {
+      throw new NonRetryableAdapterException("a server certificate needs a DNS name or an IP address");
+    }
+    if (validity.isNegative() || validity.isZero() || validity.compareTo(CA_VALIDITY) > 0) {
+      throw new NonRetryableAdapterException("server certificate validity must be in (0, "
+          + CA_VALIDITY + "]: " + validity);
+    }
+    List<GeneralName> names = new ArrayList<>();
+    dnsNames.forEach(n -> names.add(new GeneralName(GeneralName.dNSName, n)));
+    ipAddresses.forEach(ip -> names.add(new GeneralName(GeneralName.iPAddress, ip.getHostAddress())));
+    return issue(commonName, b -> {
+      b.addExtension(Extension.subjectAlternativeName, false,
+          new GeneralNames(names.toArray(GeneralName[]::new)));
+      b.addExtension(Extension.extendedKeyUsage, false,
+          new ExtendedKeyUsage(KeyPurposeId.id_kp_serverAuth));
+    }, validity);
   }
 
   private interface Profile {

@@ -4,12 +4,14 @@ import java.io.IOException;
 import java.io.StringReader;
 import java.io.StringWriter;
 import java.io.UncheckedIOException;
+import java.security.KeyPair;
 import java.security.PrivateKey;
 import java.security.cert.CertificateException;
 import java.security.cert.X509Certificate;
 import java.util.ArrayList;
 import java.util.List;
 import org.bouncycastle.asn1.pkcs.PrivateKeyInfo;
+import org.bouncycastle.asn1.x509.SubjectPublicKeyInfo;
 import org.bouncycastle.cert.X509CertificateHolder;
 import org.bouncycastle.cert.jcajce.JcaX509CertificateConverter;
 import org.bouncycastle.openssl.PEMKeyPair;
@@ -48,6 +50,37 @@ public final class Pem {
       throw new UncheckedIOException(e);
     }
     return out.toString();
+  }
+
+  /** A key pair as two PEM blocks: PKCS#8 private key, then the public key (account keys). */
+  public static String keyPair(KeyPair pair) {
+    StringWriter out = new StringWriter();
+    try (JcaPEMWriter writer = new JcaPEMWriter(out)) {
+      writer.writeObject(new JcaPKCS8Generator(pair.getPrivate(), null));
+      writer.writeObject(pair.getPublic());
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    }
+    return out.toString();
+  }
+
+  /** The key pair written by {@link #keyPair}. */
+  public static KeyPair parseKeyPair(String pem) {
+    JcaPEMKeyConverter converter = new JcaPEMKeyConverter();
+    try {
+      java.security.PublicKey publicKey = null;
+      for (Object o : objects(pem)) {
+        if (o instanceof SubjectPublicKeyInfo info) {
+          publicKey = converter.getPublicKey(info);
+        }
+      }
+      if (publicKey == null) {
+        throw new IllegalArgumentException("no public key in PEM");
+      }
+      return new KeyPair(publicKey, parsePrivateKey(pem));
+    } catch (IOException e) {
+      throw new IllegalArgumentException("invalid key pair in PEM", e);
+    }
   }
 
   /** Every certificate in the text, in order; other PEM objects are skipped. */

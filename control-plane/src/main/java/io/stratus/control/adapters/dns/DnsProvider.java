@@ -20,6 +20,6 @@ public interface DnsProvider {
   /** Deletes the record set of that name and type; does nothing when there is none. */
   void delete(String zone, String name, RecordType type);
 
-  /** The A, AAAA and CNAME record sets of the zone, sorted by name then type. */
+  /** The zone's record sets of the {@link RecordType}s we manage, sorted by name then type. */
   List<DnsRecord> list(String zone);
 }

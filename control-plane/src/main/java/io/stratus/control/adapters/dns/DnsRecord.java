@@ -24,11 +24,14 @@ public record DnsRecord(String name, RecordType type, long ttlSeconds, List<Stri
   /** Highest TTL accepted (one week): namespace endpoints must be movable within days. */
   public static final long MAX_TTL_SECONDS = 7 * 24 * 3600;
 
+  /** Longest TXT value: one DNS character string (RFC 1035). */
+  public static final int MAX_TXT_LENGTH = 255;
+
   /** Most values in one record set (Route 53 allows more; a namespace endpoint needs few). */
   public static final int MAX_VALUES = 100;
 
   public DnsRecord {
-    name = HostNames.normalize(name);
+    name = HostNames.normalizeRecordName(name);
     Objects.requireNonNull(type, "type");
     if (ttlSeconds < MIN_TTL_SECONDS || ttlSeconds > MAX_TTL_SECONDS) {
       throw new NonRetryableAdapterException("TTL of " + name + " must be in [" + MIN_TTL_SECONDS
@@ -61,7 +64,19 @@ public record DnsRecord(String name, RecordType type, long ttlSeconds, List<Stri
       case A -> ipLiteral(name, v, Inet4Address.class).getHostAddress();
       case AAAA -> ipLiteral(name, v, Inet6Address.class).getHostAddress();
       case CNAME -> HostNames.normalize(v);
+      case TXT -> txt(name, value);
     };
+  }
+
+  // Printable ASCII without quotes or backslashes: the same text in zone files, dnsjava and the
+  // Route 53 API, with no escaping rules to disagree on.
+  private static String txt(String name, String value) {
+    if (value.isEmpty() || value.length() > MAX_TXT_LENGTH
+        || !value.chars().allMatch(c -> c >= 0x20 && c <= 0x7e && c != '"' && c != '\\')) {
+      throw new NonRetryableAdapterException("TXT value of " + name + " must be 1.." + MAX_TXT_LENGTH
+          + " printable ASCII characters without quotes or backslashes");
+    }
+    return value;
   }
 
   private static InetAddress ipLiteral(String name, String v, Class<? extends InetAddress> kind) {

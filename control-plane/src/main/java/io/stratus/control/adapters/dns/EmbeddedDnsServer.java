@@ -43,6 +43,7 @@ import org.xbill.DNS.Rcode;
 import org.xbill.DNS.Record;
 import org.xbill.DNS.SOARecord;
 import org.xbill.DNS.Section;
+import org.xbill.DNS.TXTRecord;
 import org.xbill.DNS.TextParseException;
 import org.xbill.DNS.Type;
 
@@ -168,7 +169,7 @@ public final class EmbeddedDnsServer implements DnsProvider, AutoCloseable {
   @Override
   public synchronized void delete(String zone, String name, RecordType type) {
     Zone current = zone(zone);
-    save(current, current.delete(HostNames.normalize(name), type));
+    save(current, current.delete(HostNames.normalizeRecordName(name), type));
   }
 
   @Override
@@ -245,6 +246,12 @@ public final class EmbeddedDnsServer implements DnsProvider, AutoCloseable {
       } catch (IOException e) {
         if (!closed) {
           log.atWarn().setCause(e).log("DNS TCP accept failed");
+          try {
+            Thread.sleep(100); // e.g. out of file descriptors: don't spin
+          } catch (InterruptedException ie) {
+            Thread.currentThread().interrupt();
+            return;
+          }
         }
       }
     }
@@ -394,6 +401,7 @@ public final class EmbeddedDnsServer implements DnsProvider, AutoCloseable {
       case A -> Type.A;
       case AAAA -> Type.AAAA;
       case CNAME -> Type.CNAME;
+      case TXT -> Type.TXT;
     };
   }
 
@@ -406,6 +414,7 @@ public final class EmbeddedDnsServer implements DnsProvider, AutoCloseable {
           case A -> new ARecord(name, DClass.IN, r.ttlSeconds(), InetAddress.getByName(v));
           case AAAA -> new AAAARecord(name, DClass.IN, r.ttlSeconds(), InetAddress.getByName(v));
           case CNAME -> new CNAMERecord(name, DClass.IN, r.ttlSeconds(), absolute(v));
+          case TXT -> new TXTRecord(name, DClass.IN, r.ttlSeconds(), v);
         });
       }
       return result;

@@ -4,5 +4,7 @@ package io.stratus.control.adapters.dns;
 public enum RecordType {
   A,
   AAAA,
-  CNAME
+  CNAME,
+  /** One character string per value (ACME dns-01 challenges, verification tokens). */
+  TXT
 }

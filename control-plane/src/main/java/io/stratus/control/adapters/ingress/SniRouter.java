@@ -40,6 +40,22 @@ public final class SniRouter implements AutoCloseable {
   /** Concurrent connections beyond this are closed at accept. */
   public static final int MAX_CONNECTIONS = 10_000;
 
+  /** The router's limits; {@link #DEFAULTS} uses the constants above. */
+  public record Limits(int maxConnections, Duration clientHelloTimeout, Duration backendConnectTimeout) {
+    public Limits {
+      if (maxConnections < 1) {
+        throw new IllegalArgumentException("maxConnections must be positive: " + maxConnections);
+      }
+      if (clientHelloTimeout.isNegative() || clientHelloTimeout.isZero()
+          || backendConnectTimeout.isNegative() || backendConnectTimeout.isZero()) {
+        throw new IllegalArgumentException("timeouts must be positive");
+      }
+    }
+  }
+
+  public static final Limits DEFAULTS =
+      new Limits(MAX_CONNECTIONS, CLIENT_HELLO_TIMEOUT, BACKEND_CONNECT_TIMEOUT);
+
   private static final int BUFFER_BYTES = 16 * 1024;
   // TLS alert record: handshake-layer alert, TLS 1.2 record version, 2 bytes: fatal, unrecognized_name.
   private static final byte[] UNRECOGNIZED_NAME_ALERT = {21, 3, 3, 0, 2, 2, 112};
@@ -47,14 +63,17 @@ public final class SniRouter implements AutoCloseable {
   private static final Logger log = LoggerFactory.getLogger(SniRouter.class);
 
   private final RouteTable routes;
+  private final Limits limits;
   private final ServerSocket listener;
-  private final Semaphore permits = new Semaphore(MAX_CONNECTIONS);
+  private final Semaphore permits;
   private final Set<Socket> open = ConcurrentHashMap.newKeySet();
   private final Thread acceptor;
   private volatile boolean closed;
 
-  private SniRouter(RouteTable routes, ServerSocket listener) {
+  private SniRouter(RouteTable routes, Limits limits, ServerSocket listener) {
     this.routes = routes;
+    this.limits = limits;
+    this.permits = new Semaphore(limits.maxConnections());
     this.listener = listener;
     this.acceptor = Thread.ofPlatform().name("sni-router-accept-" + listener.getLocalPort())
         .daemon().unstarted(this::acceptLoop);
@@ -62,10 +81,16 @@ public final class SniRouter implements AutoCloseable {
 
   /** Binds {@code address} (port 0: a free port) and starts accepting. */
   public static SniRouter start(InetSocketAddress address, RouteTable routes) throws IOException {
+    return start(address, routes, DEFAULTS);
+  }
+
+  /** As {@link #start(InetSocketAddress, RouteTable)}, with explicit limits. */
+  public static SniRouter start(InetSocketAddress address, RouteTable routes, Limits limits)
+      throws IOException {
     ServerSocket listener = new ServerSocket();
     listener.setReuseAddress(true);
     listener.bind(address, 1024);
-    SniRouter router = new SniRouter(routes, listener);
+    SniRouter router = new SniRouter(routes, limits, listener);
     router.acceptor.start();
     log.atInfo().addKeyValue("address", listener.getLocalSocketAddress()).log("edge router listening");
     return router;
@@ -81,7 +106,7 @@ public final class SniRouter implements AutoCloseable {
 
   /** Connections currently open (client side). */
   public int openConnections() {
-    return MAX_CONNECTIONS - permits.availablePermits();
+    return limits.maxConnections() - permits.availablePermits();
   }
 
   private void acceptLoop() {
@@ -92,11 +117,12 @@ public final class SniRouter implements AutoCloseable {
       } catch (IOException e) {
         if (!closed) {
           log.atWarn().setCause(e).log("edge router accept failed");
+          pauseAfterAcceptFailure(); // e.g. out of file descriptors: don't spin
         }
         continue;
       }
       if (!permits.tryAcquire()) {
-        log.atWarn().addKeyValue("limit", MAX_CONNECTIONS).log("edge router at connection limit");
+        log.atWarn().addKeyValue("limit", limits.maxConnections()).log("edge router at connection limit");
         closeQuietly(client);
         continue;
       }
@@ -110,11 +136,19 @@ public final class SniRouter implements AutoCloseable {
     }
   }
 
+  static void pauseAfterAcceptFailure() {
+    try {
+      Thread.sleep(100);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    }
+  }
+
   private void handle(Socket client) {
     open.add(client);
     Socket backend = null;
     try {
-      client.setSoTimeout((int) CLIENT_HELLO_TIMEOUT.toMillis());
+      client.setSoTimeout((int) limits.clientHelloTimeout().toMillis());
       ClientHello.Result hello;
       try {
         hello = ClientHello.read(client.getInputStream());
@@ -141,7 +175,7 @@ public final class SniRouter implements AutoCloseable {
       open.add(backend);
       try {
         backend.connect(new InetSocketAddress(r.backendHost(), r.backendPort()),
-            (int) BACKEND_CONNECT_TIMEOUT.toMillis());
+            (int) limits.backendConnectTimeout().toMillis());
       } catch (IOException e) {
         log.atWarn().addKeyValue("sni", r.host())
             .addKeyValue("backend", r.backendHost() + ":" + r.backendPort())

@@ -196,4 +196,42 @@ class EmbeddedDnsServerTest {
 
     assertThat(answers(query("big." + ZONE, Type.A, true))).hasSize(DnsRecord.MAX_VALUES);
   }
+
+  @Test
+  void concurrentChangesAreAllKeptAndEachBumpsTheSerialOnce() throws Exception {
+    long before = server.serial(ZONE);
+    try (var pool = java.util.concurrent.Executors.newFixedThreadPool(8)) {
+      List<java.util.concurrent.Future<?>> done = new java.util.ArrayList<>();
+      for (int i = 0; i < 40; i++) {
+        int n = i;
+        done.add(pool.submit(() -> server.upsert(ZONE,
+            DnsRecord.of("ns" + n + ".acme." + ZONE, RecordType.A, 60, "10.0.3." + n))));
+      }
+      for (var f : done) {
+        f.get();
+      }
+    }
+    assertThat(server.list(ZONE)).hasSize(40);
+    assertThat(server.serial(ZONE)).isEqualTo(before + 40);
+    server.close();
+    server = startServer();
+    assertThat(server.list(ZONE)).hasSize(40);
+    assertThat(answers(query("ns39.acme." + ZONE, Type.A, false))).containsExactly("10.0.3.39");
+  }
+
+  @Test
+  void txtRecordsAtUnderscoreNamesAreServed() throws Exception {
+    String name = "_acme-challenge.orders.acme." + ZONE;
+    server.upsert(ZONE, DnsRecord.of(name, RecordType.TXT, 60, "LoqXcYV8q5ONbJQxbmR7SCTNo3tiAXDfowyjxAjEuX0"));
+
+    Message m = query(name, Type.TXT, false);
+    assertThat(m.getRcode()).isEqualTo(Rcode.NOERROR);
+    assertThat(m.getSection(Section.ANSWER)).singleElement()
+        .extracting(r -> ((org.xbill.DNS.TXTRecord) r).getStrings())
+        .isEqualTo(List.of("LoqXcYV8q5ONbJQxbmR7SCTNo3tiAXDfowyjxAjEuX0"));
+    assertThatThrownBy(() -> DnsRecord.of(name, RecordType.TXT, 60, "has \"quotes\""))
+        .isInstanceOf(NonRetryableAdapterException.class);
+    server.delete(ZONE, name, RecordType.TXT);
+    assertThat(query(name, Type.TXT, false).getRcode()).isEqualTo(Rcode.NXDOMAIN);
+  }
 }

@@ -166,4 +166,65 @@ class SniRouterTest {
     }
     await().atMost(Duration.ofSeconds(10)).until(() -> router.openConnections() == 0);
   }
+
+  @Test
+  void manyConcurrentClientsAreEachRoutedToTheirCell() throws Exception {
+    var cell1 = cell("cell-1", ORDERS);
+    var cell2 = cell("cell-2", BILLING);
+    routes.put(new Route(ORDERS, "127.0.0.1", cell1.port()));
+    routes.put(new Route(BILLING, "127.0.0.1", cell2.port()));
+
+    try (var pool = java.util.concurrent.Executors.newFixedThreadPool(8)) {
+      List<java.util.concurrent.Future<String>> replies = new java.util.ArrayList<>();
+      for (int i = 0; i < 32; i++) {
+        String host = i % 2 == 0 ? ORDERS : BILLING;
+        int n = i;
+        replies.add(pool.submit(() -> {
+          try (SSLSocket tls = connect(host)) {
+            return exchange(tls, "m" + n);
+          }
+        }));
+      }
+      for (int i = 0; i < replies.size(); i++) {
+        assertThat(replies.get(i).get()).isEqualTo(
+            (i % 2 == 0 ? "cell-1" : "cell-2") + ": m" + i + " from CN=acme-worker");
+      }
+    }
+  }
+
+  @Test
+  void connectionsBeyondTheLimitAreClosedAndSilentClientsTimeOut() throws Exception {
+    router.close();
+    router = SniRouter.start(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0), routes,
+        new SniRouter.Limits(1, Duration.ofMillis(500), Duration.ofSeconds(1)));
+    var cell1 = cell("cell-1", ORDERS);
+    routes.put(new Route(ORDERS, "127.0.0.1", cell1.port()));
+
+    try (SSLSocket first = connect(ORDERS)) {
+      assertThat(exchange(first, "a")).startsWith("cell-1: a");
+      try (SSLSocket second = connect(ORDERS)) {
+        assertThatThrownBy(second::startHandshake).as("over the limit").isInstanceOf(java.io.IOException.class);
+      }
+      assertThat(exchange(first, "b")).startsWith("cell-1: b");
+    }
+    await().atMost(Duration.ofSeconds(10)).until(() -> router.openConnections() == 0);
+
+    // A client that never sends its ClientHello is closed after the hello timeout.
+    try (Socket silent = new Socket(InetAddress.getLoopbackAddress(), router.port())) {
+      silent.setSoTimeout(10_000);
+      assertThat(silent.getInputStream().read()).isEqualTo(-1);
+    }
+  }
+
+  @Test
+  void unreachableCellClosesTheClientConnection() throws Exception {
+    int closedPort;
+    try (var s = new java.net.ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
+      closedPort = s.getLocalPort();
+    }
+    routes.put(new Route(ORDERS, "127.0.0.1", closedPort));
+    try (SSLSocket tls = connect(ORDERS)) {
+      assertThatThrownBy(tls::startHandshake).isInstanceOf(java.io.IOException.class);
+    }
+  }
 }
