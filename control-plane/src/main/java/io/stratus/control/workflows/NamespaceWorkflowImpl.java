@@ -32,7 +32,7 @@ public class NamespaceWorkflowImpl implements NamespaceWorkflow {
           .setInitialInterval(Duration.ofMillis(200))
           .setBackoffCoefficient(2)
           .setMaximumInterval(Duration.ofSeconds(10))
-          .setDoNotRetry(IllegalArgumentException.class.getName())
+          .setDoNotRetry(IllegalArgumentException.class.getName(), "io.stratus.control.adapters.NonRetryableAdapterException")
           .build();
 
   private final ProvisioningActivities steps =
