@@ -1,0 +1,68 @@
+package io.stratus.control;
+
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import org.springframework.boot.SpringApplication;
+import org.springframework.boot.autoconfigure.SpringBootApplication;
+import org.springframework.context.annotation.Bean;
+import org.springframework.core.env.Environment;
+
+/**
+ * The control plane service. {@code ./stratus up} runs it with the local topology ({@link
+ * LocalCloud}): everything on loopback, all state under {@code stratus.cloud.data-dir}. When it is
+ * serving it writes {@code endpoints.txt} there (where everything is, and the bootstrap Owner API
+ * key), which {@code ./stratus up} prints.
+ */
+@SpringBootApplication(
+    excludeName = {
+      // The control database is opened by the control plane itself (ControlDb), not by Spring.
+      "org.springframework.boot.jdbc.autoconfigure.DataSourceAutoConfiguration",
+      "org.springframework.boot.jdbc.autoconfigure.DataSourceTransactionManagerAutoConfiguration",
+      "org.springframework.boot.jdbc.autoconfigure.JdbcTemplateAutoConfiguration"
+    })
+public class ControlPlaneApplication {
+  public static final String ENDPOINTS_FILE = "endpoints.txt";
+
+  public static void main(String[] args) {
+    SpringApplication app = new SpringApplication(ControlPlaneApplication.class);
+    app.setBannerMode(org.springframework.boot.Banner.Mode.OFF);
+    app.run(args);
+    // Serve until stopped (SIGTERM: Spring's shutdown hook closes the cloud, then the JVM exits).
+    try {
+      new java.util.concurrent.CountDownLatch(1).await();
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    }
+  }
+
+  @Bean(destroyMethod = "close")
+  LocalCloud localCloud(Environment env) {
+    Path dataDir = Path.of(env.getProperty("stratus.cloud.data-dir", ".stratus/cloud")).toAbsolutePath();
+    LocalCloud.Options defaults = LocalCloud.Options.defaults(dataDir);
+    LocalCloud.Options options =
+        new LocalCloud.Options(
+            dataDir,
+            env.getProperty("stratus.cloud.domain", defaults.domain()),
+            env.getProperty("stratus.cloud.edge-port", Integer.class, defaults.edgePort()),
+            env.getProperty("stratus.cloud.dns-port", Integer.class, defaults.dnsPort()),
+            env.getProperty("stratus.cloud.api-port", Integer.class, defaults.apiPort()),
+            env.getProperty("stratus.cloud.cell-base-port", Integer.class, defaults.cellBasePort()),
+            defaults.cells());
+    LocalCloud cloud = LocalCloud.start(options);
+    StringBuilder text = new StringBuilder();
+    cloud.describe().forEach(line -> text.append(line).append('\n'));
+    System.out.print(text);
+    System.out.flush();
+    try {
+      Path tmp = dataDir.resolve(ENDPOINTS_FILE + ".tmp");
+      Files.writeString(tmp, text);
+      Files.move(tmp, dataDir.resolve(ENDPOINTS_FILE), StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    }
+    return cloud;
+  }
+}

@@ -1,0 +1,275 @@
+package io.stratus.control.infra;
+
+import io.grpc.ManagedChannel;
+import io.grpc.Status;
+import io.grpc.StatusRuntimeException;
+import io.grpc.netty.shaded.io.grpc.netty.GrpcSslContexts;
+import io.grpc.netty.shaded.io.grpc.netty.NettyChannelBuilder;
+import io.stratus.cell.admin.v1.ApiKey;
+import io.stratus.cell.admin.v1.CellAdminServiceGrpc;
+import io.stratus.cell.admin.v1.CertificateFilter;
+import io.stratus.cell.admin.v1.CreateNamespaceRequest;
+import io.stratus.cell.admin.v1.DeleteNamespaceRequest;
+import io.stratus.cell.admin.v1.GetNamespaceRequest;
+import io.stratus.cell.admin.v1.InstallServerCertificateRequest;
+import io.stratus.cell.admin.v1.NamespaceInfo;
+import io.stratus.cell.admin.v1.NamespaceSpec;
+import io.stratus.cell.admin.v1.UpdateNamespaceRequest;
+import io.stratus.control.adapters.certs.CertificateAuthority;
+import io.stratus.control.adapters.certs.IssuedCertificate;
+import io.stratus.control.adapters.dns.DnsProvider;
+import io.stratus.control.adapters.dns.DnsRecord;
+import io.stratus.control.adapters.dns.RecordType;
+import io.stratus.control.adapters.ingress.Route;
+import io.stratus.control.adapters.ingress.RouteTable;
+import io.stratus.control.api.NamespaceSpecs;
+import io.stratus.control.db.ControlStore;
+import io.stratus.control.workflows.NamespaceInfrastructure;
+import io.temporal.api.cloud.identity.v1.AccountAccess;
+import io.temporal.api.cloud.identity.v1.NamespaceAccess;
+import io.temporal.api.workflowservice.v1.GetSystemInfoRequest;
+import io.temporal.api.workflowservice.v1.WorkflowServiceGrpc;
+import io.temporal.failure.ApplicationFailure;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.security.cert.X509Certificate;
+import java.time.Duration;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+import org.xbill.DNS.ARecord;
+import org.xbill.DNS.DClass;
+import org.xbill.DNS.Message;
+import org.xbill.DNS.Name;
+import org.xbill.DNS.Rcode;
+import org.xbill.DNS.Record;
+import org.xbill.DNS.Section;
+import org.xbill.DNS.SimpleResolver;
+import org.xbill.DNS.Type;
+
+/**
+ * A namespace's infrastructure: registration in its cell (admin API), server certificate (the
+ * certificate authority, installed in the cell), DNS record (pointing at the ingress), ingress
+ * route (host to the cell's frontend), and the probe that checks all of it as a customer would.
+ */
+public final class CloudInfrastructure implements NamespaceInfrastructure {
+  /** TTL of namespace endpoint records: short, so a move to another cell is seen quickly. */
+  public static final long DNS_TTL_SECONDS = 60;
+
+  private final ControlStore store;
+  private final CellAdminClients cells;
+  private final CertificateAuthority certificates;
+  private final DnsProvider dns;
+  private final RouteTable routes;
+  private final String zone;
+  private final InetSocketAddress ingress;
+  private final InetSocketAddress dnsServer;
+  private final List<X509Certificate> endpointTrust;
+
+  /**
+   * @param zone the DNS zone of namespace endpoints (the control plane's domain)
+   * @param ingress where endpoint names resolve to and clients connect (the edge router)
+   * @param dnsServer the DNS server the probe asks, as a customer's resolver would
+   */
+  public CloudInfrastructure(
+      ControlStore store, CellAdminClients cells, CertificateAuthority certificates, DnsProvider dns, RouteTable routes,
+      String zone, InetSocketAddress ingress, InetSocketAddress dnsServer) {
+    this.store = store;
+    this.cells = cells;
+    this.certificates = certificates;
+    this.dns = dns;
+    this.routes = routes;
+    this.zone = zone;
+    this.ingress = ingress;
+    this.dnsServer = dnsServer;
+    this.endpointTrust = certificates.trustAnchors();
+  }
+
+  private CellAdminServiceGrpc.CellAdminServiceBlockingStub admin(ControlStore.Cell cell) {
+    return cells.stub(cell.adminAddress());
+  }
+
+  /** The cell's form of the namespace: its settings plus the API keys allowed on it. */
+  NamespaceSpec cellSpec(ControlStore.Namespace n) {
+    var spec = NamespaceSpecs.fromJson(n.specJson());
+    NamespaceSpec.Builder b =
+        NamespaceSpec.newBuilder()
+            .setName(spec.getName())
+            .setAccountId(n.accountId())
+            .setRetentionDays(spec.getRetentionDays())
+            .setApiKeyAuth(spec.hasApiKeyAuth() && spec.getApiKeyAuth().getEnabled());
+    if (spec.hasMtlsAuth() && !spec.getMtlsAuth().getAcceptedClientCa().isEmpty()) {
+      b.setAcceptedClientCaPem(spec.getMtlsAuth().getAcceptedClientCa().toStringUtf8());
+      spec.getMtlsAuth().getCertificateFiltersList().forEach(f -> b.addCertificateFilters(
+          CertificateFilter.newBuilder()
+              .setCommonName(f.getCommonName())
+              .setOrganization(f.getOrganization())
+              .setOrganizationalUnit(f.getOrganizationalUnit())
+              .setSubjectAlternativeName(f.getSubjectAlternativeName())));
+    }
+    if (b.getApiKeyAuth()) {
+      for (ControlStore.ApiKey k : store.apiKeys(n.accountId())) {
+        String permission = permission(k, n.name());
+        if (permission != null) {
+          b.addApiKeys(ApiKey.newBuilder().setKeyId(k.id()).setSha256(k.tokenSha256()).setPermission(permission)
+              .setExpiresAtMillis(k.expiryTime()).setDisabled(k.disabled()));
+        }
+      }
+    }
+    return b.build();
+  }
+
+  /** What the key's owner may do in the namespace, in the cell's words; null: nothing. */
+  private String permission(ControlStore.ApiKey k, String namespace) {
+    var owner = store.principal(k.ownerId()).filter(p -> p.state().equals("RESOURCE_STATE_ACTIVE")).orElse(null);
+    if (owner == null || !k.state().equals("RESOURCE_STATE_ACTIVE")) {
+      return null;
+    }
+    AccountAccess.Role role = AccountAccess.Role.valueOf(owner.accountRole());
+    if (role == AccountAccess.Role.ROLE_OWNER || role == AccountAccess.Role.ROLE_ADMIN) {
+      return "admin";
+    }
+    String p = store.namespaceAccess(owner.id()).get(namespace);
+    if (p == null) {
+      return null;
+    }
+    return switch (NamespaceAccess.Permission.valueOf(p)) {
+      case PERMISSION_ADMIN -> "admin";
+      case PERMISSION_WRITE -> "write";
+      case PERMISSION_READ -> "read";
+      default -> null;
+    };
+  }
+
+  private static RuntimeException fromCell(String what, StatusRuntimeException e) {
+    if (e.getStatus().getCode() == Status.Code.INVALID_ARGUMENT || e.getStatus().getCode() == Status.Code.ALREADY_EXISTS) {
+      return ApplicationFailure.newNonRetryableFailure(what + ": the cell refused it: " + e.getStatus().getDescription(), "CellRefused");
+    }
+    return ApplicationFailure.newFailure(what + ": " + e.getStatus(), "CellUnavailable");
+  }
+
+  @Override
+  public void registerInCell(ControlStore.Cell cell, ControlStore.Namespace n, String requestId) {
+    NamespaceSpec spec = cellSpec(n);
+    try {
+      boolean exists;
+      try {
+        NamespaceInfo info = admin(cell).getNamespace(GetNamespaceRequest.newBuilder().setNamespace(n.name()).build()).getNamespace();
+        exists = !info.getState().equalsIgnoreCase("deleted");
+      } catch (StatusRuntimeException e) {
+        if (e.getStatus().getCode() != Status.Code.NOT_FOUND) {
+          throw e;
+        }
+        exists = false;
+      }
+      if (exists) {
+        admin(cell).updateNamespace(UpdateNamespaceRequest.newBuilder().setRequestId(requestId).setNamespace(n.name()).setSpec(spec).build());
+      } else {
+        admin(cell).createNamespace(CreateNamespaceRequest.newBuilder().setRequestId(requestId).setSpec(spec).build());
+      }
+    } catch (StatusRuntimeException e) {
+      throw fromCell("registering " + n.name() + " in cell " + cell.id(), e);
+    }
+  }
+
+  @Override
+  public void provisionCertificate(ControlStore.Cell cell, ControlStore.Namespace n, String host) {
+    IssuedCertificate cert = certificates.issueServerCertificate(host);
+    store.recordProvisioned(n.name(), "certificate", cert.serialNumber(), System.currentTimeMillis());
+    try {
+      admin(cell).installServerCertificate(
+          InstallServerCertificateRequest.newBuilder()
+              .setRequestId("certificate:" + cert.serialNumber())
+              .setNamespace(n.name())
+              .setCertificateChainPem(cert.certificateChainPem())
+              .setPrivateKeyPem(cert.privateKeyPem())
+              .build());
+    } catch (StatusRuntimeException e) {
+      throw fromCell("installing the certificate of " + host + " in cell " + cell.id(), e);
+    }
+  }
+
+  @Override
+  public void publishDns(String host) {
+    dns.upsert(zone, new DnsRecord(host, RecordType.A, DNS_TTL_SECONDS, List.of(ingress.getAddress().getHostAddress())));
+    store.recordProvisioned(namespaceOf(host), "dns", host + " A " + ingress.getAddress().getHostAddress(), System.currentTimeMillis());
+  }
+
+  @Override
+  public void addRoute(String host, ControlStore.Cell cell) {
+    String[] hostPort = cell.frontendAddress().split(":");
+    routes.put(new Route(host, hostPort[0], Integer.parseInt(hostPort[1])));
+    store.recordProvisioned(namespaceOf(host), "route", host + " -> " + cell.frontendAddress(), System.currentTimeMillis());
+  }
+
+  private String namespaceOf(String host) {
+    return host.substring(0, host.length() - zone.length() - 1);
+  }
+
+  @Override
+  public void probe(String host, ControlStore.Namespace n) {
+    InetAddress address = resolve(host);
+    ManagedChannel channel;
+    try {
+      channel =
+          NettyChannelBuilder.forAddress(new InetSocketAddress(address, ingress.getPort()))
+              .overrideAuthority(host)
+              .sslContext(GrpcSslContexts.forClient().trustManager(endpointTrust.toArray(X509Certificate[]::new)).build())
+              .build();
+    } catch (javax.net.ssl.SSLException e) {
+      throw new IllegalStateException(e);
+    }
+    try {
+      WorkflowServiceGrpc.newBlockingStub(channel)
+          .withDeadlineAfter(5, TimeUnit.SECONDS)
+          .getSystemInfo(GetSystemInfoRequest.getDefaultInstance());
+    } catch (StatusRuntimeException e) {
+      // The cell answered for this host over a certificate that verified: refusing an anonymous
+      // caller is the right answer for a namespace that needs credentials.
+      if (e.getStatus().getCode() != Status.Code.UNAUTHENTICATED && e.getStatus().getCode() != Status.Code.PERMISSION_DENIED) {
+        throw ApplicationFailure.newFailure(
+            host + " does not answer yet through " + address.getHostAddress() + ":" + ingress.getPort() + ": " + e.getStatus(),
+            "NotAnswering");
+      }
+    } finally {
+      channel.shutdownNow();
+    }
+  }
+
+  /** Asks the DNS server, as a customer's resolver would. */
+  private InetAddress resolve(String host) {
+    try {
+      SimpleResolver resolver = new SimpleResolver(dnsServer);
+      resolver.setTimeout(Duration.ofSeconds(3));
+      Message response = resolver.send(Message.newQuery(Record.newRecord(Name.fromString(host + "."), Type.A, DClass.IN)));
+      if (response.getRcode() == Rcode.NOERROR) {
+        for (Record r : response.getSection(Section.ANSWER)) {
+          if (r instanceof ARecord a) {
+            return a.getAddress();
+          }
+        }
+      }
+      throw ApplicationFailure.newFailure(host + " does not resolve yet (" + Rcode.string(response.getRcode()) + ")", "NotResolving");
+    } catch (java.io.IOException e) {
+      throw ApplicationFailure.newFailure("DNS server " + dnsServer + " did not answer: " + e.getMessage(), "DnsUnavailable");
+    }
+  }
+
+  @Override
+  public void deprovision(ControlStore.Cell cell, ControlStore.Namespace n, String host, String requestId) {
+    routes.remove(host);
+    store.forgetProvisioned(n.name(), "route");
+    dns.delete(zone, host, RecordType.A);
+    store.forgetProvisioned(n.name(), "dns");
+    if (cell != null) {
+      try {
+        admin(cell).deleteNamespace(DeleteNamespaceRequest.newBuilder().setRequestId(requestId).setNamespace(n.name()).build());
+      } catch (StatusRuntimeException e) {
+        if (e.getStatus().getCode() != Status.Code.NOT_FOUND) {
+          throw fromCell("deleting " + n.name() + " from cell " + cell.id(), e);
+        }
+      }
+    }
+    certificates.revoke(host);
+    store.forgetProvisioned(n.name(), "certificate");
+  }
+}

@@ -1,0 +1,26 @@
+package io.stratus.control.workflows;
+
+import io.stratus.control.db.ControlStore;
+
+/**
+ * What a namespace needs outside the control database: its registration in a cell, its server
+ * certificate, its DNS record, its ingress route, and a probe of the endpoint. Each call is
+ * idempotent. Implemented over the cell admin API and the certificate, DNS and ingress adapters.
+ */
+public interface NamespaceInfrastructure {
+  /** Creates or updates the namespace in {@code cell} with the settings of {@code namespace}. */
+  void registerInCell(ControlStore.Cell cell, ControlStore.Namespace namespace, String requestId);
+
+  /** Issues (or finds) the server certificate of {@code host} and installs it in the cell. */
+  void provisionCertificate(ControlStore.Cell cell, ControlStore.Namespace namespace, String host);
+
+  void publishDns(String host);
+
+  void addRoute(String host, ControlStore.Cell cell);
+
+  /** Throws until the endpoint answers through DNS and ingress with a valid certificate. */
+  void probe(String host, ControlStore.Namespace namespace);
+
+  /** Removes route, DNS record, cell registration and certificate; absent parts are fine. */
+  void deprovision(ControlStore.Cell cell, ControlStore.Namespace namespace, String host, String requestId);
+}

@@ -1,0 +1,176 @@
+package io.stratus.control;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import com.google.protobuf.ByteString;
+import io.grpc.Status;
+import io.grpc.StatusRuntimeException;
+import io.grpc.netty.shaded.io.grpc.netty.GrpcSslContexts;
+import io.temporal.api.cloud.cloudservice.v1.CreateNamespaceRequest;
+import io.temporal.api.cloud.cloudservice.v1.DeleteNamespaceRequest;
+import io.temporal.api.cloud.cloudservice.v1.GetAsyncOperationRequest;
+import io.temporal.api.cloud.namespace.v1.MtlsAuthSpec;
+import io.temporal.api.cloud.namespace.v1.NamespaceSpec;
+import io.temporal.api.cloud.operation.v1.AsyncOperation;
+import io.temporal.api.cloud.resource.v1.ResourceState;
+import io.temporal.client.WorkflowClient;
+import io.temporal.client.WorkflowClientOptions;
+import io.temporal.client.WorkflowOptions;
+import io.temporal.serviceclient.CloudServiceStubs;
+import io.temporal.serviceclient.CloudServiceStubsOptions;
+import io.temporal.serviceclient.WorkflowServiceStubs;
+import io.temporal.serviceclient.WorkflowServiceStubsOptions;
+import io.temporal.worker.WorkerFactory;
+import io.temporal.workflow.WorkflowInterface;
+import io.temporal.workflow.WorkflowMethod;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.UUID;
+import org.awaitility.Awaitility;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestInstance;
+import org.xbill.DNS.DClass;
+import org.xbill.DNS.Message;
+import org.xbill.DNS.Name;
+import org.xbill.DNS.Rcode;
+import org.xbill.DNS.Record;
+import org.xbill.DNS.SimpleResolver;
+import org.xbill.DNS.Type;
+
+/**
+ * Namespaces as a service, end to end on the local topology: the Cloud Ops API (through the Java
+ * SDK's CloudServiceStubs) creates a namespace with the customer's CA, the operation is fulfilled,
+ * and the Temporal Java SDK runs a workflow over mTLS through the edge router; deletion leaves no
+ * DNS record, route, certificate or cell registration behind.
+ */
+@TestInstance(TestInstance.Lifecycle.PER_CLASS)
+class NamespaceProvisioningTest {
+  LocalCloud cloud;
+  CloudServiceStubs cloudApi;
+  Path dir;
+
+  @WorkflowInterface
+  public interface Greeter {
+    @WorkflowMethod
+    String greet(String name);
+  }
+
+  public static class GreeterImpl implements Greeter {
+    @Override
+    public String greet(String name) {
+      return "hello " + name;
+    }
+  }
+
+  @BeforeAll
+  void start() throws Exception {
+    dir = Files.createTempDirectory("local-cloud-");
+    cloud = LocalCloud.start(LocalCloud.Options.forTest(dir));
+    cloudApi =
+        CloudServiceStubs.newServiceStubs(
+            CloudServiceStubsOptions.newBuilder()
+                .setTarget(cloud.control().apiTarget())
+                .setEnableHttps(false)
+                .addApiKey(() -> cloud.control().bootstrapKey())
+                .build());
+  }
+
+  @AfterAll
+  void stop() {
+    if (cloudApi != null) {
+      cloudApi.shutdownNow();
+    }
+    if (cloud != null) {
+      cloud.close();
+    }
+  }
+
+  AsyncOperation awaitOperation(String id) {
+    AsyncOperation[] last = new AsyncOperation[1];
+    Awaitility.await()
+        .atMost(Duration.ofSeconds(90))
+        .pollInterval(Duration.ofMillis(100))
+        .until(() -> {
+          last[0] = cloudApi.blockingStub().getAsyncOperation(GetAsyncOperationRequest.newBuilder().setAsyncOperationId(id).build())
+              .getAsyncOperation();
+          return last[0].getState() != AsyncOperation.State.STATE_PENDING && last[0].getState() != AsyncOperation.State.STATE_IN_PROGRESS;
+        });
+    return last[0];
+  }
+
+  int dnsRcode(String host) throws Exception {
+    SimpleResolver r = new SimpleResolver(new java.net.InetSocketAddress("127.0.0.1", cloud.dnsPort()));
+    Message m = r.send(Message.newQuery(Record.newRecord(Name.fromString(host + "."), Type.A, DClass.IN)));
+    return m.getRcode();
+  }
+
+  @Test
+  void createRunAWorkflowOverMtlsThenDeleteLeavingNothingBehind() throws Exception {
+    CustomerPki customer = new CustomerPki("acme");
+    String opId = "create-" + UUID.randomUUID();
+    var created =
+        cloudApi.blockingStub().createNamespace(CreateNamespaceRequest.newBuilder()
+            .setAsyncOperationId(opId)
+            .setSpec(NamespaceSpec.newBuilder().setName("orders").addRegions(ControlPlane.DEFAULT_REGION).setRetentionDays(3)
+                .setMtlsAuth(MtlsAuthSpec.newBuilder().setAcceptedClientCa(ByteString.copyFromUtf8(customer.caPem()))))
+            .build());
+    String namespace = created.getNamespace();
+    String host = namespace + "." + cloud.domain();
+    AsyncOperation op = awaitOperation(opId);
+    assertThat(op.getState()).as(op.getFailureReason()).isEqualTo(AsyncOperation.State.STATE_FULFILLED);
+    var ns = cloudApi.blockingStub().getNamespace(io.temporal.api.cloud.cloudservice.v1.GetNamespaceRequest.newBuilder().setNamespace(namespace).build()).getNamespace();
+    assertThat(ns.getState()).isEqualTo(ResourceState.RESOURCE_STATE_ACTIVE);
+    assertThat(ns.getEndpoints().getMtlsGrpcAddress()).isEqualTo(host + ":7233");
+    assertThat(dnsRcode(host)).isEqualTo(Rcode.NOERROR);
+
+    // The customer's worker and client: mTLS with their own certificate, through the edge router.
+    CustomerPki.Issued worker = customer.client("worker");
+    WorkflowServiceStubs stubs =
+        WorkflowServiceStubs.newServiceStubs(
+            WorkflowServiceStubsOptions.newBuilder()
+                .setTarget("127.0.0.1:" + cloud.edgePort())
+                .setSslContext(GrpcSslContexts.forClient().keyManager(worker.key(), worker.cert()).trustManager(cloud.endpointCa()).build())
+                .setChannelInitializer(b -> b.overrideAuthority(host))
+                .build());
+    try {
+      WorkflowClient client = WorkflowClient.newInstance(stubs, WorkflowClientOptions.newBuilder().setNamespace(namespace).build());
+      WorkerFactory factory = WorkerFactory.newInstance(client);
+      factory.newWorker("greetings").registerWorkflowImplementationTypes(GreeterImpl.class);
+      factory.start();
+      String result =
+          client.newWorkflowStub(Greeter.class, WorkflowOptions.newBuilder().setTaskQueue("greetings").setWorkflowId("greet-1").build())
+              .greet("acme");
+      assertThat(result).isEqualTo("hello acme");
+      factory.shutdownNow();
+    } finally {
+      stubs.shutdownNow();
+    }
+
+    // Delete: the endpoint, its DNS record, its route, its certificate and its cell registration go.
+    String deleteId = "delete-" + UUID.randomUUID();
+    cloudApi.blockingStub().deleteNamespace(DeleteNamespaceRequest.newBuilder().setNamespace(namespace)
+        .setResourceVersion(ns.getResourceVersion()).setAsyncOperationId(deleteId).build());
+    assertThat(awaitOperation(deleteId).getState()).isEqualTo(AsyncOperation.State.STATE_FULFILLED);
+    assertThat(dnsRcode(host)).isEqualTo(Rcode.NXDOMAIN);
+    assertThat(Files.readString(dir.resolve("ingress").resolve("routes.json"))).doesNotContain(host);
+    assertThat(io.stratus.control.adapters.certs.InternalCertificateAuthority.open(dir.resolve("endpoint-ca")).find(host)).isEmpty();
+    StatusRuntimeException gone =
+        org.junit.jupiter.api.Assertions.assertThrows(StatusRuntimeException.class,
+            () -> cloudApi.blockingStub().getNamespace(io.temporal.api.cloud.cloudservice.v1.GetNamespaceRequest.newBuilder().setNamespace(namespace).build()));
+    assertThat(gone.getStatus().getCode()).isEqualTo(Status.Code.NOT_FOUND);
+
+    // Histories for the replay test (ReplayTest): written to target/, copied into test resources
+    // by hand when the workflow code changes on purpose.
+    Path out = Files.createDirectories(Path.of("target", "recorded-histories"));
+    WorkflowClient control = cloud.control().controlCell().client();
+    Files.writeString(out.resolve("namespace-entity.json"),
+        control.fetchHistory(io.stratus.control.workflows.NamespaceWorkflow.id(namespace)).toJson(true));
+    Files.writeString(out.resolve("request-create.json"),
+        control.fetchHistory(io.stratus.control.workflows.RequestWorkflow.id(opId)).toJson(true));
+    Files.writeString(out.resolve("request-delete.json"),
+        control.fetchHistory(io.stratus.control.workflows.RequestWorkflow.id(deleteId)).toJson(true));
+  }
+}
