@@ -307,4 +307,73 @@ abstract class CloudApiContract {
     ownerApi.deleteApiKey(DeleteApiKeyRequest.newBuilder().setKeyId(key2.getId()).setResourceVersion(key2.getResourceVersion()).build());
     assertThat(code(() -> client.as(token2).getRegions(GetRegionsRequest.getDefaultInstance()))).isEqualTo(Status.Code.UNAUTHENTICATED);
   }
+
+  /** One call of the authorization matrix: what it does, and the roles allowed to do it. */
+  record Case(String call, java.util.function.Function<io.temporal.api.cloud.cloudservice.v1.CloudServiceGrpc.CloudServiceBlockingStub, Object> run,
+      java.util.Set<AccountAccess.Role> allowed) {}
+
+  @Test
+  void everyCallIsAuthorisedByRoleAsDocumented() {
+    var ownerApi = client.as(owner);
+    // Targets made by the Owner: a namespace, a user. Mutations on them carry a stale
+    // resource_version, so an allowed caller gets FAILED_PRECONDITION and nothing changes.
+    String ns = ownerApi.createNamespace(CreateNamespaceRequest.newBuilder().setSpec(mtlsSpec("matrix")).build()).getNamespace();
+    String user = ownerApi.createUser(CreateUserRequest.newBuilder().setSpec(UserSpec.newBuilder().setEmail("target-" + UUID.randomUUID() + "@example.com")
+        .setAccess(Access.newBuilder().setAccountAccess(AccountAccess.newBuilder().setRole(AccountAccess.Role.ROLE_READ)))).build()).getUserId();
+    var all = java.util.EnumSet.of(AccountAccess.Role.ROLE_OWNER, AccountAccess.Role.ROLE_ADMIN, AccountAccess.Role.ROLE_DEVELOPER,
+        AccountAccess.Role.ROLE_FINANCE_ADMIN, AccountAccess.Role.ROLE_READ);
+    var admins = java.util.EnumSet.of(AccountAccess.Role.ROLE_OWNER, AccountAccess.Role.ROLE_ADMIN);
+    var readers = java.util.EnumSet.of(AccountAccess.Role.ROLE_OWNER, AccountAccess.Role.ROLE_ADMIN, AccountAccess.Role.ROLE_READ);
+    var builders = java.util.EnumSet.of(AccountAccess.Role.ROLE_OWNER, AccountAccess.Role.ROLE_ADMIN, AccountAccess.Role.ROLE_DEVELOPER);
+    var keyMakers = java.util.EnumSet.of(AccountAccess.Role.ROLE_OWNER, AccountAccess.Role.ROLE_ADMIN, AccountAccess.Role.ROLE_DEVELOPER,
+        AccountAccess.Role.ROLE_FINANCE_ADMIN);
+    List<Case> cases =
+        List.of(
+            new Case("GetRegions", api -> api.getRegions(GetRegionsRequest.getDefaultInstance()), all),
+            new Case("GetAccount", api -> api.getAccount(GetAccountRequest.getDefaultInstance()), all),
+            new Case("GetCurrentIdentity", api -> api.getCurrentIdentity(GetCurrentIdentityRequest.getDefaultInstance()), all),
+            new Case("GetNamespaces", api -> api.getNamespaces(GetNamespacesRequest.getDefaultInstance()), all),
+            new Case("GetApiKeys", api -> api.getApiKeys(GetApiKeysRequest.getDefaultInstance()), all),
+            new Case("GetNamespace", api -> api.getNamespace(GetNamespaceRequest.newBuilder().setNamespace(ns).build()), readers),
+            new Case("GetUsers", api -> api.getUsers(GetUsersRequest.getDefaultInstance()), readers),
+            new Case("GetUser(other)", api -> api.getUser(GetUserRequest.newBuilder().setUserId(user).build()), readers),
+            new Case("GetServiceAccounts", api -> api.getServiceAccounts(GetServiceAccountsRequest.getDefaultInstance()), readers),
+            new Case("CreateNamespace", api -> api.createNamespace(CreateNamespaceRequest.newBuilder()
+                .setSpec(mtlsSpec("m-" + UUID.randomUUID().toString().substring(0, 8))).build()), builders),
+            new Case("UpdateNamespace", api -> api.updateNamespace(UpdateNamespaceRequest.newBuilder().setNamespace(ns)
+                .setSpec(mtlsSpec("matrix")).setResourceVersion("999").build()), admins),
+            new Case("DeleteNamespace", api -> api.deleteNamespace(DeleteNamespaceRequest.newBuilder().setNamespace(ns).setResourceVersion("999").build()), admins),
+            new Case("CreateUser", api -> api.createUser(CreateUserRequest.newBuilder().setSpec(UserSpec.newBuilder()
+                .setEmail("m-" + UUID.randomUUID() + "@example.com")
+                .setAccess(Access.newBuilder().setAccountAccess(AccountAccess.newBuilder().setRole(AccountAccess.Role.ROLE_READ)))).build()), admins),
+            new Case("UpdateUser", api -> api.updateUser(UpdateUserRequest.newBuilder().setUserId(user).setResourceVersion("999")
+                .setSpec(UserSpec.newBuilder().setAccess(Access.newBuilder().setAccountAccess(AccountAccess.newBuilder().setRole(AccountAccess.Role.ROLE_READ))))
+                .build()), admins),
+            new Case("DeleteUser", api -> api.deleteUser(DeleteUserRequest.newBuilder().setUserId(user).setResourceVersion("999").build()), admins),
+            new Case("CreateServiceAccount", api -> api.createServiceAccount(CreateServiceAccountRequest.newBuilder().setSpec(ServiceAccountSpec.newBuilder()
+                .setName("sa-" + UUID.randomUUID().toString().substring(0, 8))
+                .setAccess(Access.newBuilder().setAccountAccess(AccountAccess.newBuilder().setRole(AccountAccess.Role.ROLE_READ)))).build()), admins),
+            new Case("CreateApiKey(own)", api -> api.createApiKey(CreateApiKeyRequest.newBuilder().setSpec(ApiKeySpec.newBuilder()
+                .setDisplayName("own").setExpiryTime(inDays(1))).build()), keyMakers),
+            new Case("CreateApiKey(other)", api -> api.createApiKey(CreateApiKeyRequest.newBuilder().setSpec(ApiKeySpec.newBuilder()
+                .setOwnerId(user).setDisplayName("other").setExpiryTime(inDays(1))).build()), admins));
+    java.util.Map<AccountAccess.Role, String> keys = new java.util.EnumMap<>(AccountAccess.Role.class);
+    keys.put(AccountAccess.Role.ROLE_OWNER, owner);
+    for (AccountAccess.Role r : all) {
+      keys.computeIfAbsent(r, this::keyFor);
+    }
+    List<String> wrong = new java.util.ArrayList<>();
+    for (Case c : cases) {
+      for (AccountAccess.Role role : all) {
+        var api = client.as(keys.get(role));
+        Status.Code got = code(() -> c.run().apply(api));
+        boolean refused = got == Status.Code.PERMISSION_DENIED || got == Status.Code.NOT_FOUND || got == Status.Code.UNAUTHENTICATED;
+        boolean expectAllowed = c.allowed().contains(role);
+        if (expectAllowed == refused) {
+          wrong.add(c.call() + " as " + role + ": " + got);
+        }
+      }
+    }
+    assertThat(wrong).isEmpty();
+  }
 }
