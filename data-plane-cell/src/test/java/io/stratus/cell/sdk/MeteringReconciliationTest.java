@@ -575,6 +575,9 @@ class MeteringReconciliationTest {
     for (UsageRecord r : collected) {
       r.actions().forEach((k, v) -> exported.merge(k, v, Long::sum));
     }
+    System.out.println(
+        "metering reconciliation: " + collected.size() + " records; proven " + expected + "; exported " + exported
+            + "; history bytes " + historyBytes);
     assertThat(exported).as("exported actions vs. what the histories prove").isEqualTo(expected);
 
     UsageRecord quiet =
