@@ -413,19 +413,76 @@ class MeteringReconciliationTest {
   @Test
   void exportedActionsEqualWhatTheHistoriesProveAcrossACellCrash() throws Exception {
     cell = startCell();
-    SuccessCounter heartbeats = new SuccessCounter("RecordActivityTaskHeartbeat", "RecordActivityTaskHeartbeatById");
-    service =
-        WorkflowServiceStubs.newConnectedServiceStubs(
-            WorkflowServiceStubsOptions.newBuilder()
-                .setTarget(target())
-                .setGrpcClientInterceptors(List.of(heartbeats))
-                .build(),
-            Duration.ofSeconds(15));
+    SuccessCounter heartbeats = heartbeatCounter();
+    service = connect(target(), heartbeats);
+    List<WorkerFactory> factories = new ArrayList<>();
+    Proven proven;
+    try {
+      proven =
+          runWorkload(
+              service, heartbeats, factories,
+              () -> {
+                killCell(); // mid-flight: timers, flaky activities and retries, children under way
+                cell = startCell();
+              });
+    } finally {
+      factories.forEach(f -> f.shutdownNow());
+    }
+    long lastWrite = System.currentTimeMillis();
+    killCell();
+
+    // Wait until the minute after the last write is closed: all actions are exportable, and that
+    // whole minute had every run closed.
+    long quietMinute = awaitQuietMinuteClosed(lastWrite);
+
+    // A restarted cell exports; two pages, another restart, the rest from the stored cursor.
+    System.setProperty(CellServer.METERING_CLOSE_LAG_PROPERTY, Long.toString(CLOSE_LAG_MILLIS));
+    inProcess = CellServer.start(CellConfig.dev(0, db));
+    Drained first = drain(inProcess.usageLedger(), "", 1, 2);
+    inProcess.close();
+    inProcess = CellServer.start(CellConfig.dev(0, db));
+    Drained rest = drain(inProcess.usageLedger(), first.cursor(), 2, Integer.MAX_VALUE);
+    List<UsageRecord> collected = new ArrayList<>(first.records());
+    collected.addAll(rest.records());
+    assertReconciles(collected, proven, quietMinute, "default");
+  }
+
+  // ------------------------------------------------------------------ shared with the Cassandra IT
+
+  /** What the histories (and the client, for what no history shows) prove. */
+  record Proven(Map<String, Long> actions, long historyBytes) {}
+
+  interface Crash {
+    void midFlight() throws Exception;
+  }
+
+  static SuccessCounter heartbeatCounter() {
+    return new SuccessCounter("RecordActivityTaskHeartbeat", "RecordActivityTaskHeartbeatById");
+  }
+
+  static WorkflowServiceStubs connect(String target, SuccessCounter heartbeats) {
+    return WorkflowServiceStubs.newConnectedServiceStubs(
+        WorkflowServiceStubsOptions.newBuilder()
+            .setTarget(target)
+            .setGrpcClientInterceptors(List.of(heartbeats))
+            .build(),
+        Duration.ofSeconds(15));
+  }
+
+  /**
+   * Runs the workload in namespace "default" with a worker on {@code service} (which counts
+   * accepted heartbeats with {@code heartbeats}); {@code crash} runs once mid-flight, when no query,
+   * update or heartbeat is in flight (their counts come from the client). Returns what happened.
+   */
+  static Proven runWorkload(
+      WorkflowServiceStubs service, SuccessCounter heartbeats, List<WorkerFactory> factories, Crash crash)
+      throws Exception {
     WorkflowClient client =
         WorkflowClient.newInstance(
             service, WorkflowClientOptions.newBuilder().setNamespace("default").setIdentity("metering-test").build());
     String taskQueue = "metering-" + UUID.randomUUID();
-    factory = WorkerFactory.newInstance(client);
+    WorkerFactory factory = WorkerFactory.newInstance(client);
+    factories.add(factory);
     Worker worker = factory.newWorker(taskQueue);
     worker.registerWorkflowImplementationTypes(MeteredWorkflowImpl.class, MeteredChildImpl.class, MeteredPeerImpl.class);
     worker.registerActivitiesImplementations(new MeteredActivitiesImpl());
@@ -458,9 +515,7 @@ class MeteringReconciliationTest {
       queries++;
     }
 
-    // Mid-flight: timers, flaky activities and their retries, children are under way.
-    killCell();
-    cell = startCell();
+    crash.midFlight();
 
     for (MeteredWorkflow main : mains) {
       main.poke("b");
@@ -505,7 +560,6 @@ class MeteringReconciliationTest {
           assertThat(runs).noneMatch(r -> r.getStatus() == WorkflowExecutionStatus.WORKFLOW_EXECUTION_STATUS_RUNNING);
         });
 
-    // What the histories prove.
     Map<String, Long> expected = new TreeMap<>();
     long historyBytes = 0;
     for (WorkflowExecutionMetadata run : runs) {
@@ -529,56 +583,57 @@ class MeteringReconciliationTest {
             "workflow_started", "timer_started", "search_attribute_upsert", "signal_sent", "query_received",
             "update_received", "activity_started", "activity_heartbeat", "local_activity",
             "child_workflow_started", "side_effect");
-    assertThat(expected.get("activity_started")).as("retries were counted per attempt").isGreaterThanOrEqualTo(3L * WORKFLOWS + 2L * WORKFLOWS);
+    assertThat(expected.get("activity_started"))
+        .as("retries were counted per attempt")
+        .isGreaterThanOrEqualTo(3L * WORKFLOWS + 2L * WORKFLOWS);
     assertThat(heartbeats.ok.get()).isPositive();
-
     factory.shutdownNow();
     factory.awaitTermination(10, TimeUnit.SECONDS);
-    factory = null;
-    long lastWrite = System.currentTimeMillis();
-    killCell();
+    return new Proven(expected, historyBytes);
+  }
 
-    // Wait until the minute after the last write is closed: all actions are exportable, and that
-    // whole minute had every run closed.
+  /**
+   * Sleeps until the minute after {@code lastWrite} is closed (so is every earlier one); returns
+   * that minute's start: a whole minute in which every run of the workload was closed.
+   */
+  static long awaitQuietMinuteClosed(long lastWrite) throws InterruptedException {
     long quietMinute = Math.floorDiv(lastWrite, 60_000L) * 60_000L + 60_000L;
     long exportable = quietMinute + 60_000L + CLOSE_LAG_MILLIS + 500;
     Thread.sleep(Math.max(0, exportable - System.currentTimeMillis()));
+    return quietMinute;
+  }
 
-    // A restarted cell exports; half the pages, another restart, the rest from the stored cursor.
-    System.setProperty(CellServer.METERING_CLOSE_LAG_PROPERTY, Long.toString(CLOSE_LAG_MILLIS));
-    List<UsageRecord> collected = new ArrayList<>();
-    inProcess = CellServer.start(CellConfig.dev(0, db));
-    String cursor = "";
-    for (int page = 0; page < 2; page++) {
-      UsagePage p = inProcess.usageLedger().export(cursor, 1);
-      collected.addAll(p.records());
-      cursor = p.nextCursor();
-    }
-    inProcess.close();
-    inProcess = CellServer.start(CellConfig.dev(0, db));
-    UsageLedger ledger = inProcess.usageLedger();
-    while (true) {
-      UsagePage p = ledger.export(cursor, 2);
+  record Drained(List<UsageRecord> records, String cursor) {}
+
+  /** Up to {@code maxPages} pages of {@code pageSize} after {@code cursor} (until an empty page). */
+  static Drained drain(UsageLedger ledger, String cursor, int pageSize, int maxPages) {
+    List<UsageRecord> out = new ArrayList<>();
+    for (int page = 0; page < maxPages; page++) {
+      UsagePage p = ledger.export(cursor, pageSize);
       if (p.records().isEmpty()) {
+        assertThat(p.nextCursor()).as("an empty page keeps the cursor").isEqualTo(cursor);
         break;
       }
-      collected.addAll(p.records());
+      out.addAll(p.records());
       cursor = p.nextCursor();
     }
+    return new Drained(out, cursor);
+  }
+
+  /** The export, summed per kind, equals the proof; each minute once; storage of the quiet minute. */
+  static void assertReconciles(List<UsageRecord> collected, Proven proven, long quietMinute, String namespace) {
     Set<Long> minutes = new HashSet<>();
-    for (UsageRecord r : collected) {
-      assertThat(r.namespace()).isEqualTo("default");
-      assertThat(minutes.add(r.minuteStartMillis())).as("minute %s exported once", r.minuteStartMillis()).isTrue();
-      assertThat(r.actionsTotal()).isEqualTo(r.actions().values().stream().mapToLong(Long::longValue).sum());
-    }
     Map<String, Long> exported = new TreeMap<>();
     for (UsageRecord r : collected) {
+      assertThat(r.namespace()).isEqualTo(namespace);
+      assertThat(minutes.add(r.minuteStartMillis())).as("minute %s exported once", r.minuteStartMillis()).isTrue();
+      assertThat(r.actionsTotal()).isEqualTo(r.actions().values().stream().mapToLong(Long::longValue).sum());
       r.actions().forEach((k, v) -> exported.merge(k, v, Long::sum));
     }
     System.out.println(
-        "metering reconciliation: " + collected.size() + " records; proven " + expected + "; exported " + exported
-            + "; history bytes " + historyBytes);
-    assertThat(exported).as("exported actions vs. what the histories prove").isEqualTo(expected);
+        "metering reconciliation: " + collected.size() + " records; proven " + proven.actions() + "; exported "
+            + exported + "; history bytes " + proven.historyBytes());
+    assertThat(exported).as("exported actions vs. what the histories prove").isEqualTo(proven.actions());
 
     UsageRecord quiet =
         collected.stream()
@@ -587,8 +642,9 @@ class MeteringReconciliationTest {
             .orElseThrow(() -> new AssertionError("no record for the quiet minute " + quietMinute));
     assertThat(quiet.actions()).isEmpty();
     assertThat(quiet.activeStorageByteSeconds()).isZero();
-    assertThat(quiet.retainedStorageByteSeconds()).isEqualTo(60 * historyBytes);
+    assertThat(quiet.retainedStorageByteSeconds()).isEqualTo(60 * proven.historyBytes());
   }
+
 
   /** Temporal Cloud's actions, counted from events independently of the engine's code. */
   static void provenActions(List<HistoryEvent> events, Map<String, Long> into) {
