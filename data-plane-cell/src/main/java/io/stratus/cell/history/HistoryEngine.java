@@ -555,9 +555,9 @@ public final class HistoryEngine implements io.stratus.cell.rpc.TaskStarter {
   }
 
   /**
-   * What a change commits for metering: the actions its events prove plus those counted in the
-   * change, and how the namespace's active and retained history bytes move (ENGINE writes it in
-   * the same conditional write, docs/architecture/metering.md).
+   * What a change commits for metering, in its own conditional write: the actions its events
+   * prove plus those counted in the change, and how the namespace's active and retained history
+   * bytes move (docs/architecture/metering.md).
    */
   private UsageDelta usage(Tx tx, List<HistoryEvent> built, List<HistoryEvent> nextRunBuilt) {
     MutableState ms = tx.ms;

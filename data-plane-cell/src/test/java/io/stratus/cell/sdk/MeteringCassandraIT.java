@@ -95,8 +95,9 @@ class MeteringCassandraIT {
     cell.close();
     cell = null;
 
-    long quietMinute = MeteringReconciliationTest.awaitQuietMinuteClosed(lastWrite);
+    long quietMinute = MeteringReconciliationTest.quietMinuteAfter(lastWrite);
     cell = CellServer.start(config(0));
+    MeteringReconciliationTest.awaitExported(cell.usageLedger(), quietMinute);
     MeteringReconciliationTest.Drained first = MeteringReconciliationTest.drain(cell.usageLedger(), "", 1, 2);
     cell.close();
     cell = CellServer.start(config(0));

@@ -431,13 +431,13 @@ class MeteringReconciliationTest {
     long lastWrite = System.currentTimeMillis();
     killCell();
 
-    // Wait until the minute after the last write is closed: all actions are exportable, and that
-    // whole minute had every run closed.
-    long quietMinute = awaitQuietMinuteClosed(lastWrite);
-
-    // A restarted cell exports; two pages, another restart, the rest from the stored cursor.
+    // A restarted cell exports once the minute after the last write is closed (all actions are
+    // exportable then, and that whole minute had every run closed): two pages, another restart,
+    // the rest from the stored cursor.
+    long quietMinute = quietMinuteAfter(lastWrite);
     System.setProperty(CellServer.METERING_CLOSE_LAG_PROPERTY, Long.toString(CLOSE_LAG_MILLIS));
     inProcess = CellServer.start(CellConfig.dev(0, db));
+    awaitExported(inProcess.usageLedger(), quietMinute);
     Drained first = drain(inProcess.usageLedger(), "", 1, 2);
     inProcess.close();
     inProcess = CellServer.start(CellConfig.dev(0, db));
@@ -592,15 +592,21 @@ class MeteringReconciliationTest {
     return new Proven(expected, historyBytes);
   }
 
+  /** The minute after {@code lastWrite}: a whole minute in which every run of the workload was closed. */
+  static long quietMinuteAfter(long lastWrite) {
+    return Math.floorDiv(lastWrite, 60_000L) * 60_000L + 60_000L;
+  }
+
   /**
-   * Sleeps until the minute after {@code lastWrite} is closed (so is every earlier one); returns
-   * that minute's start: a whole minute in which every run of the workload was closed.
+   * Waits (polling a full export, which moves no collector's cursor) until {@code minute} is
+   * closed and exported; every earlier minute then is too.
    */
-  static long awaitQuietMinuteClosed(long lastWrite) throws InterruptedException {
-    long quietMinute = Math.floorDiv(lastWrite, 60_000L) * 60_000L + 60_000L;
-    long exportable = quietMinute + 60_000L + CLOSE_LAG_MILLIS + 500;
-    Thread.sleep(Math.max(0, exportable - System.currentTimeMillis()));
-    return quietMinute;
+  static void awaitExported(UsageLedger ledger, long minute) {
+    await()
+        .atMost(Duration.ofMinutes(3))
+        .pollInterval(Duration.ofSeconds(1))
+        .until(() -> drain(ledger, "", 1000, Integer.MAX_VALUE).records().stream()
+            .anyMatch(r -> r.minuteStartMillis() == minute));
   }
 
   record Drained(List<UsageRecord> records, String cursor) {}

@@ -1,6 +1,7 @@
 package io.stratus.cell.sdk;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
 
 import io.stratus.cell.metering.UsageLedger.UsageRecord;
 import io.stratus.cell.server.CellConfig;
@@ -135,8 +136,9 @@ class MeteringWorkflowTaskHeartbeatTest {
     assertThat(heartbeats).as("the SDK heartbeated the workflow task").isPositive();
     expected.merge("local_activity", heartbeats, Long::sum);
 
-    long end = Math.floorDiv(lastWrite, 60_000L) * 60_000L + 60_000L;
-    Thread.sleep(Math.max(0, end + 200 - System.currentTimeMillis()));
+    // Every write happened before lastWrite; with no close lag, its minute is closed once it ends.
+    long closedAt = Math.floorDiv(lastWrite, 60_000L) * 60_000L + 60_000L;
+    await().atMost(Duration.ofMinutes(2)).until(() -> System.currentTimeMillis() >= closedAt);
     Map<String, Long> exported = new TreeMap<>();
     for (UsageRecord r : MeteringReconciliationTest.drain(cell.usageLedger(), "", 100, Integer.MAX_VALUE).records()) {
       r.actions().forEach((k, v) -> exported.merge(k, v, Long::sum));
