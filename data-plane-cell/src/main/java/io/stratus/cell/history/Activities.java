@@ -78,6 +78,7 @@ final class Activities {
     a.startedIdentity = identity;
     a.startedRequestId = UUID.randomUUID().toString();
     tx.markDirty();
+    tx.count(io.stratus.cell.metering.Actions.ACTIVITY_STARTED);
     armStartedTimers(tx, a);
     var attrs = a.attributes;
     var key = Runs.key(ms);
@@ -230,6 +231,7 @@ final class Activities {
     }
     a.lastHeartbeatTime = tx.now;
     tx.markDirty();
+    tx.count(io.stratus.cell.metering.Actions.ACTIVITY_HEARTBEAT);
     return a.cancelRequested;
   }
 

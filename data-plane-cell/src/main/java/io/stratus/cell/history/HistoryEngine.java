@@ -15,13 +15,17 @@ import io.stratus.cell.persistence.ExecutionStore.HistoryAppend;
 import io.stratus.cell.persistence.ExecutionStore.StoredExecution;
 import io.stratus.cell.persistence.ExecutionStore.TaskRow;
 import io.stratus.cell.persistence.ExecutionStore.UpdateExecution;
+import io.stratus.cell.persistence.ExecutionStore.UsageDelta;
+import io.stratus.cell.metering.Actions;
 import io.stratus.cell.rpc.MatchingService;
 import io.stratus.cell.visibility.VisibilityStore;
 import io.temporal.api.history.v1.History;
 import io.temporal.api.history.v1.HistoryEvent;
 import java.time.InstantSource;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.function.Function;
@@ -485,10 +489,12 @@ public final class HistoryEngine implements io.stratus.cell.rpc.TaskStarter {
     ms.info.stateTransitionCount++;
     CurrentRun current = tx.currentRowChanged ? currentRow(ms) : null;
     CreateExecution next = null;
+    List<HistoryEvent> nextBuilt = new ArrayList<>();
     if (tx.newRun != null) {
-      next = newRunRequest(shard, ms.info.runId, tx.newRun);
+      next = newRunRequest(shard, ms.info.runId, tx.newRun, nextBuilt);
     }
     long newVersion = ctx.version + 1;
+    UsageDelta usage = usage(tx, built, nextBuilt);
     try {
       store.updateExecution(
           new UpdateExecution(
@@ -502,7 +508,8 @@ public final class HistoryEngine implements io.stratus.cell.rpc.TaskStarter {
               append,
               rows,
               tx.completedTasks,
-              next));
+              next,
+              usage));
     } catch (ConditionFailedException e) {
       ctx.dropHistory();
       if (e.shardOwnershipLost()) {
@@ -523,7 +530,11 @@ public final class HistoryEngine implements io.stratus.cell.rpc.TaskStarter {
   void create(Tx.NewRun run, String previousRunId) {
     MutableState ms = run.state();
     Shard shard = ownedShard(shardFor(ms.info.namespaceId, ms.info.workflowId));
-    CreateExecution req = newRunRequest(shard, previousRunId, run);
+    List<HistoryEvent> built = new ArrayList<>();
+    CreateExecution req = newRunRequest(shard, previousRunId, run, built);
+    Map<String, Long> actions = new HashMap<>();
+    Actions.count(built, actions);
+    req = withUsage(req, new UsageDelta(ms.info.namespaceId, now(), actions, ms.info.historySizeBytes, 0));
     try {
       store.createExecution(req);
     } catch (ConditionFailedException e) {
@@ -543,9 +554,59 @@ public final class HistoryEngine implements io.stratus.cell.rpc.TaskStarter {
     queues.enqueue(shard.id, run.tasks());
   }
 
-  private CreateExecution newRunRequest(Shard shard, String previousRunId, Tx.NewRun run) {
+  /**
+   * What a change commits for metering, in its own conditional write: the actions its events
+   * prove plus those counted in the change, and how the namespace's active and retained history
+   * bytes move (docs/architecture/metering.md).
+   */
+  private UsageDelta usage(Tx tx, List<HistoryEvent> built, List<HistoryEvent> nextRunBuilt) {
+    MutableState ms = tx.ms;
+    Map<String, Long> actions = new HashMap<>(tx.actions);
+    Actions.count(built, actions);
+    Actions.count(nextRunBuilt, actions);
+    long before = tx.historyBytesBefore;
+    long after = ms.info.historySizeBytes;
+    boolean running = ms.isRunning();
+    long active = (running ? after : 0) - (tx.wasRunning ? before : 0);
+    long retained = (running ? 0 : after) - (tx.wasRunning ? 0 : before);
+    if (tx.newRun != null) {
+      active += tx.newRun.state().info.historySizeBytes;
+    }
+    return new UsageDelta(ms.info.namespaceId, now(), actions, active, retained);
+  }
+
+  private static CreateExecution withUsage(CreateExecution r, UsageDelta usage) {
+    return new CreateExecution(
+        r.shardId(), r.rangeId(), r.key(), r.previousRunId(), r.current(), r.state(), r.version(),
+        r.history(), r.tasks(), usage);
+  }
+
+  /**
+   * Deletes a closed run for retention; the write also stores the retained bytes it frees (keyed
+   * by the run, so a repeated delete stores the same row).
+   */
+  void deleteRun(int shardId, ExecutionKey key, MutableState ms) {
+    long retained = ms.isRunning() ? 0 : ms.info.historySizeBytes;
+    store.deleteExecution(
+        shardId, shard(shardId).rangeId(), key, new UsageDelta(key.namespaceId(), now(), Map.of(), 0, -retained));
+  }
+
+  /**
+   * Stores a billable action that no execution write carries (a query answered by a worker),
+   * deduplicated by {@code uniqueId}; returns once it is durable.
+   */
+  void recordAction(ExecutionKey key, String kind, String uniqueId) {
+    store.recordUsage(
+        shardFor(key.namespaceId(), key.workflowId()),
+        kind + ":" + uniqueId,
+        0,
+        new UsageDelta(key.namespaceId(), now(), Map.of(kind, 1L), 0, 0));
+  }
+
+  private CreateExecution newRunRequest(
+      Shard shard, String previousRunId, Tx.NewRun run, List<HistoryEvent> built) {
     MutableState ms = run.state();
-    HistoryAppend append = historyAppend(shard, ms, run.events());
+    HistoryAppend append = historyAppend(shard, ms, run.events(), built);
     List<TaskRow> rows = taskRows(shard, run.tasks());
     ms.info.stateTransitionCount++;
     ExecutionKey key = new ExecutionKey(ms.info.namespaceId, ms.info.workflowId, ms.info.runId);
@@ -568,10 +629,6 @@ public final class HistoryEngine implements io.stratus.cell.rpc.TaskStarter {
         ms.info.status.getNumber(),
         ms.isRunning(),
         1);
-  }
-
-  private HistoryAppend historyAppend(Shard shard, MutableState ms, List<HistoryEvent.Builder> events) {
-    return historyAppend(shard, ms, events, new ArrayList<>());
   }
 
   private HistoryAppend historyAppend(

@@ -73,6 +73,7 @@ final class QueryService {
     if (decision == Path.BUFFERED) {
       WorkflowQueryResult result = await(pq, deadline);
       if (result != null) {
+        received(key, pq);
         return toResponse(result);
       }
     }
@@ -120,6 +121,7 @@ final class QueryService {
         long until = t.sticky() ? Math.min(deadline, engine.now() + t.timeout()) : deadline;
         try {
           WorkflowQueryResult result = pq.result.get(Math.max(1, until - engine.now()), TimeUnit.MILLISECONDS);
+          received(key, pq);
           return toResponse(result);
         } catch (TimeoutException e) {
           if (engine.matching.cancelQueryTask(key.namespaceId(), t.queue(), t.sticky(), task) && t.sticky() && until < deadline) {
@@ -129,6 +131,7 @@ final class QueryService {
           if (!pq.result.isDone()) {
             throw CellException.of(CellException.Code.DEADLINE_EXCEEDED, "query timed out: no worker answered", null);
           }
+          received(key, pq);
           return toResponse(pq.result.getNow(null));
         } catch (InterruptedException e) {
           Thread.currentThread().interrupt();
@@ -141,6 +144,18 @@ final class QueryService {
       }
     }
     throw CellException.of(CellException.Code.DEADLINE_EXCEEDED, "query timed out", null);
+  }
+
+  /**
+   * A worker answered (or failed) the query: one billable action, stored durably under the query's
+   * id before the caller sees the answer (docs/architecture/metering.md).
+   */
+  private void received(ExecutionKey key, Queries.PendingQuery pq) {
+    try {
+      engine.recordAction(key, io.stratus.cell.metering.Actions.QUERY_RECEIVED, pq.id);
+    } catch (RuntimeException e) {
+      throw CellException.unavailable("could not record the query's usage, retry: " + e.getMessage());
+    }
   }
 
   private static QueryWorkflowResponse toResponse(WorkflowQueryResult result) {

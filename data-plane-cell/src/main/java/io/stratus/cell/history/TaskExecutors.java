@@ -117,7 +117,7 @@ final class TaskExecutors {
       return true; // never delete an open run (a reset or bug could get here)
     }
     engine.visibility.delete(t.namespaceId, t.runId, t.taskId);
-    engine.store.deleteExecution(shardId, engine.shard(shardId).rangeId(), t.key());
+    engine.deleteRun(shardId, t.key(), ms);
     engine.forget(t.key());
     return true;
   }

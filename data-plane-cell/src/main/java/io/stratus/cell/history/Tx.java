@@ -34,10 +34,26 @@ final class Tx {
   boolean scheduleWorkflowTask;
   /** Set when only in-memory changes were made; nothing is written. */
   boolean dirty;
+  /**
+   * Billable actions this change causes that no history event proves (activity attempts,
+   * heartbeats, rejected updates, workflow-task heartbeats); committed in the same write.
+   */
+  final java.util.Map<String, Long> actions = new java.util.HashMap<>();
+  /** Whether the run was open, and its history size, before this change (storage metering). */
+  final boolean wasRunning;
+  final long historyBytesBefore;
 
   Tx(MutableState ms, long now) {
     this.ms = ms;
     this.now = now;
+    this.wasRunning = ms.isRunning();
+    this.historyBytesBefore = ms.info.historySizeBytes;
+  }
+
+  /** Counts a billable action in this change (which makes the change a write). */
+  void count(String kind) {
+    dirty = true;
+    actions.merge(kind, 1L, Long::sum);
   }
 
   static Timestamp ts(long millis) {

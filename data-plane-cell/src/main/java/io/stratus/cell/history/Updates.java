@@ -97,6 +97,8 @@ final class Updates {
         ctx.updates.remove(u.id);
         Outcome o = Outcome.newBuilder().setFailure(r.getFailure()).build();
         tx.markDirty();
+        // A rejected update was received by the worker: billable, though it writes no event.
+        tx.count(io.stratus.cell.metering.Actions.UPDATE_RECEIVED);
         tx.after(() -> u.outcome.complete(o));
       } else if (body.is(Response.class)) {
         Response r = body.unpack(Response.class);

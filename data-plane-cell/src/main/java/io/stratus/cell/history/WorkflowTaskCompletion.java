@@ -188,6 +188,10 @@ final class WorkflowTaskCompletion {
       ms.info.stickyTaskQueue = null;
     }
     boolean needTask = req.getForceCreateNewWorkflowTask();
+    if (needTask) {
+      // A workflow task heartbeat: SDKs send it only while local activities outlive the task.
+      tx.count(io.stratus.cell.metering.Actions.LOCAL_ACTIVITY);
+    }
     Set<String> processedMessages = new HashSet<>();
     for (Command c : req.getCommandsList()) {
       if (!ms.isRunning()) {

@@ -1,6 +1,7 @@
 package io.stratus.cell.persistence;
 
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 
 /**
@@ -48,7 +49,29 @@ public interface ExecutionStore extends AutoCloseable {
    * Removes a closed run for good (retention): its state row, its history and, if it is still the
    * workflow id's current run, the current-run row. Fenced by the range id; idempotent.
    */
-  void deleteExecution(int shardId, long rangeId, ExecutionKey key);
+  default void deleteExecution(int shardId, long rangeId, ExecutionKey key) {
+    deleteExecution(shardId, rangeId, key, null);
+  }
+
+  /**
+   * {@link #deleteExecution(int, long, ExecutionKey)} that also stores {@code usage} (nullable: the
+   * retained storage it frees) in the same write, keyed by the run and {@link #DELETE_USAGE_SEQ},
+   * so a repeated delete stores the same row again rather than a second one.
+   */
+  void deleteExecution(int shardId, long rangeId, ExecutionKey key, UsageDelta usage);
+
+  /**
+   * Stores a usage row that is not part of an execution write (e.g. a query answered by a worker).
+   * Idempotent: the row's key is ({@code shardId}, {@code source}, {@code seq}) and writing the
+   * same key again leaves one row. Not fenced by the range id: usage is a fact, not shard state.
+   */
+  void recordUsage(int shardId, String source, long seq, UsageDelta usage);
+
+  /**
+   * Usage rows of a shard whose minute is in [{@code fromMinuteMillis}, {@code toMinuteMillis}):
+   * every row an execution write (create, update, delete) carried, and every {@link #recordUsage}.
+   */
+  List<UsageRow> readUsage(int shardId, long fromMinuteMillis, long toMinuteMillis);
 
   /** Event batches of a run (tree id = run id) whose events intersect [fromEventId, toEventId). */
   List<byte[]> readHistory(String namespaceId, String runId, long fromEventId, long toEventId);
@@ -75,6 +98,38 @@ public interface ExecutionStore extends AutoCloseable {
     /** Immediate tasks that write visibility records. */
     VISIBILITY
   }
+
+  /** Sequence number of the usage row a delete stores (the run's writes use their versions). */
+  long DELETE_USAGE_SEQ = Long.MAX_VALUE;
+
+  /**
+   * Billable usage one write carries (io.stratus.cell.metering): actions by kind and the change of
+   * the namespace's active and retained history bytes, at {@code timeMillis} (the commit's clock).
+   */
+  record UsageDelta(
+      String namespaceId,
+      long timeMillis,
+      Map<String, Long> actions,
+      long activeBytesDelta,
+      long retainedBytesDelta) {
+    public UsageDelta {
+      actions = Map.copyOf(actions);
+    }
+
+    public long minuteMillis() {
+      return Math.floorDiv(timeMillis, 60_000L) * 60_000L;
+    }
+
+    public boolean isEmpty() {
+      return actions.isEmpty() && activeBytesDelta == 0 && retainedBytesDelta == 0;
+    }
+  }
+
+  /**
+   * A stored usage row: {@code source} is the run id for execution writes (then {@code seq} is
+   * the write's new version, or {@link #DELETE_USAGE_SEQ}) or a caller-chosen unique id.
+   */
+  record UsageRow(int shardId, String source, long seq, UsageDelta delta) {}
 
   record ShardInfo(int shardId, long rangeId, long taskIdCeiling) {}
 
@@ -115,7 +170,22 @@ public interface ExecutionStore extends AutoCloseable {
       byte[] state,
       long version,
       HistoryAppend history,
-      List<TaskRow> tasks) {}
+      List<TaskRow> tasks,
+      UsageDelta usage) {
+    /** Without usage (stores and tests that predate metering). */
+    public CreateExecution(
+        int shardId,
+        long rangeId,
+        ExecutionKey key,
+        String previousRunId,
+        CurrentRun current,
+        byte[] state,
+        long version,
+        HistoryAppend history,
+        List<TaskRow> tasks) {
+      this(shardId, rangeId, key, previousRunId, current, state, version, history, tasks, null);
+    }
+  }
 
   record UpdateExecution(
       int shardId,
@@ -128,5 +198,23 @@ public interface ExecutionStore extends AutoCloseable {
       HistoryAppend history,
       List<TaskRow> tasks,
       List<TaskKey> completedTasks,
-      CreateExecution newRun) {}
+      CreateExecution newRun,
+      UsageDelta usage) {
+    /** Without usage (stores and tests that predate metering). */
+    public UpdateExecution(
+        int shardId,
+        long rangeId,
+        ExecutionKey key,
+        long expectedVersion,
+        long newVersion,
+        byte[] state,
+        CurrentRun current,
+        HistoryAppend history,
+        List<TaskRow> tasks,
+        List<TaskKey> completedTasks,
+        CreateExecution newRun) {
+      this(shardId, rangeId, key, expectedVersion, newVersion, state, current, history, tasks,
+          completedTasks, newRun, null);
+    }
+  }
 }

@@ -11,6 +11,8 @@ import io.stratus.cell.cluster.RoutingMatching;
 import io.stratus.cell.cluster.RoutingTaskStarter;
 import io.stratus.cell.membership.Host;
 import io.stratus.cell.membership.Membership;
+import io.stratus.cell.metering.StoreUsageLedger;
+import io.stratus.cell.metering.UsageLedger;
 import io.stratus.cell.rpc.MatchingService;
 import io.grpc.netty.shaded.io.grpc.netty.NettyServerBuilder;
 import io.grpc.protobuf.services.HealthStatusManager;
@@ -70,6 +72,7 @@ public final class CellServer implements AutoCloseable {
   private volatile UsageLedger ledger;
   private final ExecutorService rpcThreads;
   private final HealthStatusManager health = new HealthStatusManager();
+  private final UsageLedger usageLedger;
 
   private CellServer(CellConfig config) {
     this.config = config;
@@ -109,6 +112,9 @@ public final class CellServer implements AutoCloseable {
             config.shardCount(),
             config.cellName(),
             self.id());
+    usageLedger =
+        new StoreUsageLedger(
+            backends.executions, config.shardCount(), namespaces, clock, meteringCloseLag());
     history.setSearchAttributeValidator(
         (nsId, sa) ->
             SearchAttributesCodec.validate(
@@ -292,6 +298,19 @@ public final class CellServer implements AutoCloseable {
     } catch (IOException e) {
       throw new UncheckedIOException("cannot find a free port on " + ip, e);
     }
+  }
+
+  /** System property overriding {@link StoreUsageLedger#DEFAULT_CLOSE_LAG} (milliseconds; tests). */
+  public static final String METERING_CLOSE_LAG_PROPERTY = "stratus.metering.closeLagMillis";
+
+  private static java.time.Duration meteringCloseLag() {
+    Long millis = Long.getLong(METERING_CLOSE_LAG_PROPERTY);
+    return millis == null ? StoreUsageLedger.DEFAULT_CLOSE_LAG : java.time.Duration.ofMillis(millis);
+  }
+
+  /** Billable usage of this cell's namespaces, per minute (what the admin API exports). */
+  public UsageLedger usageLedger() {
+    return usageLedger;
   }
 
   public static CellServer start(CellConfig config) {

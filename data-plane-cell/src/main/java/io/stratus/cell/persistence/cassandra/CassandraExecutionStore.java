@@ -10,6 +10,7 @@ import com.datastax.oss.driver.api.core.servererrors.WriteTimeoutException;
 import io.stratus.cell.persistence.ConditionFailedException;
 import io.stratus.cell.persistence.CurrentRunConflictException;
 import io.stratus.cell.persistence.ExecutionStore;
+import io.stratus.cell.persistence.UsageCodec;
 import io.stratus.cell.persistence.cassandra.LwtFailure.Cause;
 import java.util.ArrayList;
 import java.util.HashMap;
@@ -209,6 +210,7 @@ public final class CassandraExecutionStore implements ExecutionStore {
         Expectation created = addCreate(next, txn, batch);
         expect = expect.withCurrent(created.current()).withCreated(next.key());
       }
+      addUsage(r.shardId(), r.key().runId(), r.newVersion(), r.usage(), batch);
       RuntimeException failure = tryCommit(r.shardId(), r.key(), txn, batch, expect);
       if (failure == null) {
         return;
@@ -225,10 +227,11 @@ public final class CassandraExecutionStore implements ExecutionStore {
   }
 
   @Override
-  public void deleteExecution(int shardId, long rangeId, ExecutionKey key) {
+  public void deleteExecution(int shardId, long rangeId, ExecutionKey key, UsageDelta usage) {
     for (int attempt = 1; ; attempt++) {
       List<BoundStatement> batch = new ArrayList<>();
       batch.add(table.guard(shardId, rangeId));
+      addUsage(shardId, key.runId(), DELETE_USAGE_SEQ, usage, batch);
       batch.add(table.deleteExecution.bind(shardId, key.namespaceId(), key.workflowId(), key.runId()));
       Optional<CurrentRun> current = getCurrentRun(shardId, key.namespaceId(), key.workflowId());
       boolean ownsCurrent = current.isPresent() && current.get().runId().equals(key.runId());
@@ -249,6 +252,35 @@ public final class CassandraExecutionStore implements ExecutionStore {
     // After the state row is gone nothing vouches for the batches, so deleting them second is safe;
     // a crash in between leaves unreadable batches behind, and deleting again removes them.
     history.deleteRun(key.runId());
+  }
+
+  @Override
+  public void recordUsage(int shardId, String source, long seq, UsageDelta usage) {
+    if (usage != null && !usage.isEmpty()) {
+      // A plain write of a row nobody else writes: repeating it (a driver retry) rewrites the
+      // same cells with the same values.
+      cql.write(table.insertUsage(shardId, source, seq, usage));
+    }
+  }
+
+  @Override
+  public List<UsageRow> readUsage(int shardId, long fromMinuteMillis, long toMinuteMillis) {
+    List<UsageRow> out = new ArrayList<>();
+    // Rows are keyed by source, not time (see ExecutionsTable.TYPE_USAGE): filter here.
+    for (Row r : cql.read(table.readUsage.bind(shardId))) {
+      UsageDelta d = UsageCodec.decode(CassandraStatements.bytes(r.getByteBuffer(2)));
+      if (d.minuteMillis() >= fromMinuteMillis && d.minuteMillis() < toMinuteMillis) {
+        out.add(new UsageRow(shardId, r.getString(0), r.getLong(1), d));
+      }
+    }
+    return out;
+  }
+
+  /** The usage row joins the write's LWT batch: it exists exactly when the write applied. */
+  private void addUsage(int shardId, String source, long seq, UsageDelta usage, List<BoundStatement> batch) {
+    if (usage != null && !usage.isEmpty()) {
+      batch.add(table.insertUsage(shardId, source, seq, usage));
+    }
   }
 
   @Override
@@ -283,6 +315,7 @@ public final class CassandraExecutionStore implements ExecutionStore {
     }
     batch.add(table.insertExecution(r.shardId(), r.key(), r.state(), r.version(), txn, r.history()));
     addTasks(r.shardId(), r.tasks(), batch);
+    addUsage(r.shardId(), r.key().runId(), r.version(), r.usage(), batch);
     return new Expectation(r.rangeId(), null, 0, current).withCreated(r.key());
   }
 

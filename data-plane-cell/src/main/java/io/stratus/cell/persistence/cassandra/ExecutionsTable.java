@@ -9,6 +9,8 @@ import io.stratus.cell.persistence.ExecutionStore.ExecutionKey;
 import io.stratus.cell.persistence.ExecutionStore.HistoryAppend;
 import io.stratus.cell.persistence.ExecutionStore.TaskCategory;
 import io.stratus.cell.persistence.ExecutionStore.TaskRow;
+import io.stratus.cell.persistence.ExecutionStore.UsageDelta;
+import io.stratus.cell.persistence.UsageCodec;
 import java.nio.ByteBuffer;
 import java.util.List;
 
@@ -24,6 +26,14 @@ final class ExecutionsTable {
   static final int TYPE_TIMER = 3;
   static final int TYPE_VISIBILITY = 6;
   static final int TYPE_TIMER_KEY = 7;
+  /**
+   * Usage rows (metering): namespace_id holds the source (run id, or a unique id), task_id the
+   * sequence (the write's version), data the delta (its namespace and time inside). Keyed by what
+   * the write is, never by when, so writing the same row again leaves one row.
+   */
+  static final int TYPE_USAGE = 8;
+  static final String USAGE_WORKFLOW = "20000000-8000-f000-f000-000000000000";
+  static final String USAGE_RUN = "30000000-8000-f000-f000-000000000000";
 
   static final String SHARD_NAMESPACE = "10000000-1000-f000-f000-000000000000";
   static final String SHARD_WORKFLOW = "20000000-1000-f000-f000-000000000000";
@@ -75,6 +85,8 @@ final class ExecutionsTable {
   final PreparedStatement selectTimerKeys;
   final PreparedStatement readImmediateTasks;
   final PreparedStatement readTimerTasks;
+  final PreparedStatement insertUsage;
+  final PreparedStatement readUsage;
 
   ExecutionsTable(CassandraStatements cql, String keyspace) {
     String t = keyspace + ".executions";
@@ -149,6 +161,19 @@ final class ExecutionsTable {
         cql.prepare(
             "SELECT task_id, fire_ts, data FROM " + t + TASK_PREFIX
                 + " AND (visibility_ts, task_id) > (?, ?) LIMIT ?");
+    insertUsage =
+        cql.prepare(
+            "INSERT INTO " + t + " (shard_id, type, namespace_id, workflow_id, run_id, visibility_ts,"
+                + " task_id, data) VALUES (?, " + TYPE_USAGE + ", ?, '" + USAGE_WORKFLOW + "', '"
+                + USAGE_RUN + "', 0, ?, ?)");
+    readUsage =
+        cql.prepare(
+            "SELECT namespace_id, task_id, data FROM " + t + " WHERE shard_id = ? AND type = "
+                + TYPE_USAGE);
+  }
+
+  BoundStatement insertUsage(int shardId, String source, long seq, UsageDelta usage) {
+    return insertUsage.bind(shardId, source, seq, ByteBuffer.wrap(UsageCodec.encode(usage)));
   }
 
   static int type(TaskCategory c) {

@@ -3,6 +3,7 @@ package io.stratus.cell.persistence.sqlite;
 import io.stratus.cell.persistence.ConditionFailedException;
 import io.stratus.cell.persistence.CurrentRunConflictException;
 import io.stratus.cell.persistence.ExecutionStore;
+import io.stratus.cell.persistence.UsageCodec;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
@@ -36,7 +37,13 @@ public final class SqliteExecutionStore implements ExecutionStore {
               + " NULL, fire_time INTEGER NOT NULL, task_id INTEGER NOT NULL, data BLOB NOT NULL,"
               + " PRIMARY KEY (shard_id, category, task_id))",
           "CREATE INDEX IF NOT EXISTS history_tasks_by_time ON history_tasks (shard_id, category,"
-              + " fire_time, task_id)");
+              + " fire_time, task_id)",
+          // Metering: one row per write that carried usage, keyed so that the same write stored
+          // twice is one row (source = run id and seq = the write's version, or a unique id).
+          "CREATE TABLE IF NOT EXISTS usage_rows (shard_id INTEGER NOT NULL, source TEXT NOT NULL,"
+              + " seq INTEGER NOT NULL, minute INTEGER NOT NULL, data BLOB NOT NULL,"
+              + " PRIMARY KEY (shard_id, source, seq))",
+          "CREATE INDEX IF NOT EXISTS usage_rows_by_minute ON usage_rows (shard_id, minute)");
 
   private final SqliteDatabase db;
 
@@ -173,6 +180,7 @@ public final class SqliteExecutionStore implements ExecutionStore {
     }
     appendHistory(c, r.key().namespaceId(), r.history());
     insertTasks(c, r.shardId(), r.tasks());
+    putUsage(c, r.shardId(), r.key().runId(), r.version(), r.usage());
   }
 
   @Override
@@ -208,15 +216,17 @@ public final class SqliteExecutionStore implements ExecutionStore {
           if (r.newRun() != null) {
             create(c, r.newRun());
           }
+          putUsage(c, r.shardId(), r.key().runId(), r.newVersion(), r.usage());
           return null;
         });
   }
 
   @Override
-  public void deleteExecution(int shardId, long rangeId, ExecutionKey key) {
+  public void deleteExecution(int shardId, long rangeId, ExecutionKey key, UsageDelta usage) {
     db.write(
         c -> {
           checkRange(c, shardId, rangeId);
+          putUsage(c, shardId, key.runId(), DELETE_USAGE_SEQ, usage);
           try (PreparedStatement ps =
               db.prepared(c, "DELETE FROM executions WHERE namespace_id=? AND workflow_id=? AND run_id=?")) {
             ps.setString(1, key.namespaceId());
@@ -238,6 +248,59 @@ public final class SqliteExecutionStore implements ExecutionStore {
           }
           return null;
         });
+  }
+
+  @Override
+  public void recordUsage(int shardId, String source, long seq, UsageDelta usage) {
+    db.write(
+        c -> {
+          putUsage(c, shardId, source, seq, usage);
+          return null;
+        });
+  }
+
+  @Override
+  public List<UsageRow> readUsage(int shardId, long fromMinuteMillis, long toMinuteMillis) {
+    return db.read(
+        c -> {
+          List<UsageRow> out = new ArrayList<>();
+          try (PreparedStatement ps =
+              db.prepared(
+                  c,
+                  "SELECT source, seq, data FROM usage_rows WHERE shard_id=? AND minute>=? AND"
+                      + " minute<?")) {
+            ps.setInt(1, shardId);
+            ps.setLong(2, fromMinuteMillis);
+            ps.setLong(3, toMinuteMillis);
+            try (ResultSet rs = ps.executeQuery()) {
+              while (rs.next()) {
+                out.add(
+                    new UsageRow(shardId, rs.getString(1), rs.getLong(2), UsageCodec.decode(rs.getBytes(3))));
+              }
+            }
+          }
+          return out;
+        });
+  }
+
+  /** The same key stored again replaces the row with itself: a repeated write counts once. */
+  private void putUsage(Connection c, int shardId, String source, long seq, UsageDelta usage)
+      throws SQLException {
+    if (usage == null || usage.isEmpty()) {
+      return;
+    }
+    try (PreparedStatement ps =
+        db.prepared(
+            c,
+            "INSERT OR REPLACE INTO usage_rows (shard_id, source, seq, minute, data) VALUES"
+                + " (?,?,?,?,?)")) {
+      ps.setInt(1, shardId);
+      ps.setString(2, source);
+      ps.setLong(3, seq);
+      ps.setLong(4, usage.minuteMillis());
+      ps.setBytes(5, UsageCodec.encode(usage));
+      ps.executeUpdate();
+    }
   }
 
   @Override
