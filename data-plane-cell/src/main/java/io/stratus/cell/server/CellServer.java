@@ -25,7 +25,6 @@ import io.stratus.cell.frontend.OperatorServiceHandler;
 import io.stratus.cell.frontend.admin.CellAdminService;
 import io.stratus.cell.frontend.edge.NamespaceTls;
 import io.stratus.cell.frontend.edge.TenantGuard;
-import io.stratus.cell.metering.UsageLedger;
 import io.stratus.cell.namespace.NamespaceRecord;
 import java.util.ArrayList;
 import java.util.List;
@@ -115,6 +114,8 @@ public final class CellServer implements AutoCloseable {
     usageLedger =
         new StoreUsageLedger(
             backends.executions, config.shardCount(), namespaces, clock, meteringCloseLag());
+    // The admin API's ExportUsage reads the cell's own ledger unless another is handed over.
+    ledger = usageLedger;
     history.setSearchAttributeValidator(
         (nsId, sa) ->
             SearchAttributesCodec.validate(

@@ -270,7 +270,12 @@ public final class CellAdminService extends CellAdminServiceGrpc.CellAdminServic
         throw status(Status.UNAVAILABLE, "metering not enabled");
       }
       int limit = pageSize(r.getLimit(), "limit");
-      UsageLedger.UsagePage page = l.export(r.getCursor(), limit);
+      UsageLedger.UsagePage page;
+      try {
+        page = l.export(r.getCursor(), limit);
+      } catch (IllegalArgumentException e) {
+        throw status(Status.INVALID_ARGUMENT, e.getMessage() + " (pass back the next_cursor of the previous page, or empty to start)");
+      }
       ExportUsageResponse.Builder b = ExportUsageResponse.newBuilder().setNextCursor(page.nextCursor());
       for (UsageLedger.UsageRecord u : page.records()) {
         b.addRecords(

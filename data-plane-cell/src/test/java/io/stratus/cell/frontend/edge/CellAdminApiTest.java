@@ -248,8 +248,11 @@ class CellAdminApiTest {
   }
 
   @Test
-  void exportUsageNeedsALedgerAndPagesThroughIt() {
-    assertStatus(() -> admin.exportUsage(ExportUsageRequest.getDefaultInstance()), Status.Code.UNAVAILABLE, "metering not enabled");
+  void exportUsageReadsTheCellsLedgerAndPagesThroughIt() {
+    // The cell's own ledger answers out of the box; a cursor it never handed out is refused.
+    assertThat(admin.exportUsage(ExportUsageRequest.newBuilder().setLimit(10).build()).getNextCursor()).isNotNull();
+    assertStatus(() -> admin.exportUsage(ExportUsageRequest.newBuilder().setCursor("not-a-cursor").setLimit(10).build()),
+        Status.Code.INVALID_ARGUMENT, "cursor");
     List<UsageLedger.UsageRecord> records = new ArrayList<>();
     for (int m = 0; m < 5; m++) {
       records.add(new UsageLedger.UsageRecord("orders.acct7", m * 60_000L, Map.of("workflow_started", 2L), 2, 10, 0));
@@ -267,8 +270,10 @@ class CellAdminApiTest {
       ExportUsageResponse p2 = admin.exportUsage(ExportUsageRequest.newBuilder().setCursor(p1.getNextCursor()).setLimit(3).build());
       assertThat(p2.getRecordsList()).extracting(r -> r.getMinuteStartMillis()).containsExactly(180_000L, 240_000L);
       assertStatus(() -> admin.exportUsage(ExportUsageRequest.newBuilder().setLimit(1001).build()), Status.Code.INVALID_ARGUMENT, "limit must be 1-1000");
-    } finally {
       edge.cell.setUsageLedger(null);
+      assertStatus(() -> admin.exportUsage(ExportUsageRequest.getDefaultInstance()), Status.Code.UNAVAILABLE, "metering not enabled");
+    } finally {
+      edge.cell.setUsageLedger(edge.cell.usageLedger());
     }
   }
 
