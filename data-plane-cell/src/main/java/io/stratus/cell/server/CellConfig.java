@@ -1,5 +1,6 @@
 package io.stratus.cell.server;
 
+import io.stratus.cell.frontend.NamespaceLimits;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Objects;
@@ -12,6 +13,7 @@ import java.util.Objects;
  * @param dbFile the SQLite file that holds all of the cell's state
  * @param namespaces namespaces registered at start if absent ("default" is always one)
  * @param shardCount history shards, fixed forever when the database is created
+ * @param limits per-namespace limits for namespaces that set none of their own
  */
 public record CellConfig(
     String ip,
@@ -22,7 +24,22 @@ public record CellConfig(
     String cellName,
     CellSettings.Persistence persistence,
     CellSettings.Visibility visibility,
-    boolean clustered) {
+    boolean clustered,
+    NamespaceLimits limits) {
+  /** A cell with the default namespace limits. */
+  public CellConfig(
+      String ip,
+      int port,
+      Path dbFile,
+      List<String> namespaces,
+      int shardCount,
+      String cellName,
+      CellSettings.Persistence persistence,
+      CellSettings.Visibility visibility,
+      boolean clustered) {
+    this(ip, port, dbFile, namespaces, shardCount, cellName, persistence, visibility, clustered, NamespaceLimits.DEFAULTS);
+  }
+
   /** A cell on SQLite (persistence and visibility in {@code dbFile}). */
   public CellConfig(String ip, int port, Path dbFile, List<String> namespaces, int shardCount, String cellName) {
     this(
@@ -42,7 +59,12 @@ public record CellConfig(
    * Hosts share the persistence: Cassandra in production, one SQLite file in tests.
    */
   public CellConfig asClusterHost() {
-    return new CellConfig(ip, port, dbFile, namespaces, shardCount, cellName, persistence, visibility, true);
+    return new CellConfig(ip, port, dbFile, namespaces, shardCount, cellName, persistence, visibility, true, limits);
+  }
+
+  /** A copy with other default per-namespace limits. */
+  public CellConfig withLimits(NamespaceLimits limits) {
+    return new CellConfig(ip, port, dbFile, namespaces, shardCount, cellName, persistence, visibility, clustered, limits);
   }
 
   public static CellConfig of(CellSettings s) {
@@ -54,12 +76,14 @@ public record CellConfig(
         };
     return new CellConfig(
         s.ip(), s.port(), db, s.namespaces(), s.shards(), s.name(), s.persistence(), s.visibility(),
-        s.persistence() instanceof CellSettings.Persistence.Cassandra);
+        s.persistence() instanceof CellSettings.Persistence.Cassandra,
+        s.limits());
   }
 
   public CellConfig {
     Objects.requireNonNull(persistence, "persistence");
     Objects.requireNonNull(visibility, "visibility");
+    Objects.requireNonNull(limits, "limits");
     Objects.requireNonNull(ip, "ip");
     Objects.requireNonNull(dbFile, "dbFile");
     namespaces = List.copyOf(namespaces);

@@ -14,6 +14,7 @@ import io.stratus.cell.membership.Membership;
 import io.stratus.cell.rpc.MatchingService;
 import io.grpc.netty.shaded.io.grpc.netty.NettyServerBuilder;
 import io.grpc.protobuf.services.HealthStatusManager;
+import io.stratus.cell.frontend.NamespaceRateLimiter;
 import io.stratus.cell.frontend.OperatorServiceHandler;
 import io.stratus.cell.frontend.RequestGuard;
 import io.stratus.cell.frontend.WorkflowServiceHandler;
@@ -49,6 +50,7 @@ public final class CellServer implements AutoCloseable {
   private Membership membership;
   private Peers peers;
   private final HistoryEngine history;
+  private final NamespaceRegistry namespaces;
   private final Server server;
   private final ExecutorService rpcThreads;
   private final HealthStatusManager health = new HealthStatusManager();
@@ -57,7 +59,7 @@ public final class CellServer implements AutoCloseable {
     this.config = config;
     InstantSource clock = InstantSource.system();
     backends = new Backends(config);
-    NamespaceRegistry namespaces = new NamespaceRegistry(backends.namespaces);
+    namespaces = new NamespaceRegistry(backends.namespaces);
     for (String ns : config.namespaces()) {
       namespaces.ensure(
           ns, ns.equals("default") ? SearchAttributeCatalog.DEFAULT_NAMESPACE_CUSTOM : Map.<String, IndexedValueType>of());
@@ -97,7 +99,10 @@ public final class CellServer implements AutoCloseable {
             .withStoreNames(
                 config.persistence() instanceof CellSettings.Persistence.Cassandra ? "cassandra" : "sqlite",
                 config.visibility() instanceof CellSettings.Visibility.Elasticsearch ? "elasticsearch" : "sqlite");
-    ServerServiceDefinition workflowService = RequestGuard.guard(frontend.bindService());
+    ServerServiceDefinition workflowService =
+        ServerInterceptors.intercept(
+            RequestGuard.guard(frontend.bindService()),
+            new NamespaceRateLimiter(namespaces, config.limits(), this::liveHosts));
     NettyServerBuilder builder =
         NettyServerBuilder.forAddress(new InetSocketAddress(config.ip(), port))
             .executor(rpcThreads)
@@ -173,6 +178,11 @@ public final class CellServer implements AutoCloseable {
 
   public CellConfig config() {
     return config;
+  }
+
+  /** The namespace registry (tests and the admin API change namespace records through it). */
+  public NamespaceRegistry namespaces() {
+    return namespaces;
   }
 
   /** Hosts this one currently sees alive (1 when the cell is not clustered). */

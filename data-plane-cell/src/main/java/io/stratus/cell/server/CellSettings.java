@@ -5,6 +5,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import com.fasterxml.jackson.dataformat.yaml.YAMLFactory;
+import io.stratus.cell.frontend.NamespaceLimits;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -23,7 +24,12 @@ import java.util.Map;
  * cell:        { name: cell-1, ip: 0.0.0.0, port: 7233, shards: 512, namespaces: [default] }
  * persistence: { backend: cassandra, cassandra: { contactPoints: [10.0.0.5:9042], localDatacenter: dc1, keyspace: stratus } }
  * visibility:  { backend: elasticsearch, elasticsearch: { url: http://10.0.0.6:9200, index: temporal_visibility_v1_cell_1 } }
+ * limits:      { namespaceRequestsPerSecond: 1600, namespaceActionsPerSecond: 500, namespaceConcurrentLongPolls: 1200 }
  * </pre>
+ *
+ * <p>{@code limits} are the defaults for namespaces whose record sets no limit of its own (see
+ * {@link NamespaceLimits} for the defaults and {@code frontend/NamespaceRateLimiter} for what
+ * counts as a request and as an action).
  */
 public record CellSettings(
     String name,
@@ -32,7 +38,8 @@ public record CellSettings(
     int shards,
     List<String> namespaces,
     Persistence persistence,
-    Visibility visibility) {
+    Visibility visibility,
+    NamespaceLimits limits) {
 
   /** Where executions, history and tasks live. */
   public sealed interface Persistence {
@@ -81,6 +88,9 @@ public record CellSettings(
     m.put("STRATUS_VISIBILITY_BACKEND", "visibility.backend");
     m.put("STRATUS_ELASTICSEARCH_URL", "visibility.elasticsearch.url");
     m.put("STRATUS_ELASTICSEARCH_INDEX", "visibility.elasticsearch.index");
+    m.put("STRATUS_NAMESPACE_RPS", "limits.namespaceRequestsPerSecond");
+    m.put("STRATUS_NAMESPACE_APS", "limits.namespaceActionsPerSecond");
+    m.put("STRATUS_NAMESPACE_LONG_POLLS", "limits.namespaceConcurrentLongPolls");
     return Map.copyOf(m);
   }
 
@@ -165,7 +175,12 @@ public record CellSettings(
                   r.text("visibility.elasticsearch.index", "temporal_visibility_v1_" + name.replace('-', '_')));
           default -> throw r.invalid("visibility.backend", "must be 'sqlite' or 'elasticsearch'");
         };
-    return new CellSettings(name, ip, port, shards, namespaces, persistence, visibility);
+    NamespaceLimits limits =
+        new NamespaceLimits(
+            r.number("limits.namespaceRequestsPerSecond", NamespaceLimits.DEFAULT_REQUESTS_PER_SECOND),
+            r.number("limits.namespaceActionsPerSecond", NamespaceLimits.DEFAULT_ACTIONS_PER_SECOND),
+            r.integer("limits.namespaceConcurrentLongPolls", NamespaceLimits.DEFAULT_CONCURRENT_LONG_POLLS, 1, 1_000_000));
+    return new CellSettings(name, ip, port, shards, namespaces, persistence, visibility, limits);
   }
 
   /** Typed access to the YAML tree with defaults and messages that name the key. */
@@ -212,6 +227,23 @@ public record CellSettings(
         return n;
       } catch (NumberFormatException e) {
         throw invalid(path, "must be a whole number (got '" + v + "')");
+      }
+    }
+
+    /** A positive rate, e.g. requests per second. */
+    double number(String path, double dflt) {
+      String v = text(path, null);
+      if (v == null) {
+        return dflt;
+      }
+      try {
+        double n = Double.parseDouble(v);
+        if (!(n > 0) || Double.isInfinite(n)) {
+          throw invalid(path, "must be a positive number (got " + v + ")");
+        }
+        return n;
+      } catch (NumberFormatException e) {
+        throw invalid(path, "must be a number (got '" + v + "')");
       }
     }
 
