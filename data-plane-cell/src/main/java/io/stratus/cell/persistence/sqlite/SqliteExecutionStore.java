@@ -141,6 +141,7 @@ public final class SqliteExecutionStore implements ExecutionStore {
   @Override
   public void createExecution(CreateExecution r) {
     db.write(
+        r.key().namespaceId(),
         c -> {
           checkRange(c, r.shardId(), r.rangeId());
           create(c, r);
@@ -178,6 +179,7 @@ public final class SqliteExecutionStore implements ExecutionStore {
   @Override
   public void updateExecution(UpdateExecution r) {
     db.write(
+        r.key().namespaceId(),
         c -> {
           checkRange(c, r.shardId(), r.rangeId());
           try (PreparedStatement ps =
@@ -215,6 +217,7 @@ public final class SqliteExecutionStore implements ExecutionStore {
   @Override
   public void deleteExecution(int shardId, long rangeId, ExecutionKey key) {
     db.write(
+        key.namespaceId(),
         c -> {
           checkRange(c, shardId, rangeId);
           try (PreparedStatement ps =
