@@ -1,0 +1,298 @@
+package io.stratus.cell.sdk;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.grpc.Status;
+import io.grpc.StatusRuntimeException;
+import io.stratus.cell.sdk.CommonWorkflows.GreetingActivitiesImpl;
+import io.stratus.cell.sdk.CommonWorkflows.HelloWorkflowImpl;
+import io.stratus.cell.server.CellConfig;
+import io.stratus.cell.server.CellServer;
+import io.temporal.api.common.v1.WorkflowType;
+import io.temporal.api.enums.v1.ResourceExhaustedScope;
+import io.temporal.api.errordetails.v1.ResourceExhaustedFailure;
+import io.temporal.api.taskqueue.v1.TaskQueue;
+import io.temporal.api.workflowservice.v1.StartWorkflowExecutionRequest;
+import io.temporal.client.WorkflowClient;
+import io.temporal.client.WorkflowClientOptions;
+import io.temporal.client.WorkflowOptions;
+import io.temporal.client.WorkflowStub;
+import io.temporal.common.converter.DefaultDataConverter;
+import io.temporal.serviceclient.StatusUtils;
+import io.temporal.serviceclient.WorkflowServiceStubs;
+import io.temporal.worker.WorkerFactory;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+import java.util.UUID;
+import java.util.concurrent.ConcurrentLinkedQueue;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.locks.LockSupport;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * Isolation between namespaces of one cell: namespace "quiet" runs a steady load of workflows
+ * with one activity each while namespace "noisy" tries to start workflows at twenty times its
+ * action limit. The quiet namespace's throughput and p99 latencies (start call; start to result) with
+ * the neighbour noisy stay within {@link #TOLERANCE} of those with it silent, and the noisy one is
+ * refused with RESOURCE_EXHAUSTED.
+ *
+ * <p>To be fair to a shared 2-core machine, both conditions are measured in the same cell in
+ * alternating rounds (so drift in the machine's load hits both), after a warm-up, skipping the
+ * first second of each round (workflows of the previous round still finishing), over several
+ * hundred workflows per condition. The noisy namespace's flood comes from raw gRPC stubs at a
+ * fixed offered rate, so the client side of the flood costs the same in every run.
+ */
+@Timeout(300)
+class NoisyNeighbourTest {
+  /** The requirement: the quiet namespace's figures within 20% of its figures alone. */
+  static final double TOLERANCE = 0.20;
+
+  static final int QUIET_PER_SECOND = 20;
+  /**
+   * Small next to the quiet load: on a 2-core machine every admitted workflow takes CPU from the
+   * other namespace, so the test keeps what the limit admits well inside the cell's headroom.
+   */
+  static final double NOISY_ACTIONS_PER_SECOND = 5;
+  static final double NOISY_REQUESTS_PER_SECOND = 50;
+  /** Start attempts per second from the noisy namespace: twenty times its action limit. */
+  static final int NOISY_OFFERED_PER_SECOND = 100;
+
+  static final long WARM_UP_MILLIS = 10_000;
+  static final int ROUNDS = 6;
+  static final long ROUND_MILLIS = 5_000;
+  static final long SETTLE_MILLIS = 1_000;
+
+  @TempDir Path dir;
+
+  record Sample(boolean noisy, long startNanos, long startLatencyNanos, long completeLatencyNanos) {}
+
+  private volatile boolean noisy;
+  private volatile boolean measuring;
+  private final ConcurrentLinkedQueue<Sample> samples = new ConcurrentLinkedQueue<>();
+  private final AtomicInteger quietFailures = new AtomicInteger();
+  private final AtomicInteger noisyAdmitted = new AtomicInteger();
+  private final AtomicInteger noisyRefused = new AtomicInteger();
+  private final AtomicLong noisyNanos = new AtomicLong();
+  private volatile StatusRuntimeException noisyRefusal;
+
+  @Test
+  void aNamespaceFarOverItsLimitDoesNotSlowAnotherNamespace() throws Exception {
+    try (CellServer cell =
+        CellServer.start(
+            new CellConfig("127.0.0.1", 0, dir.resolve("cell.db"), List.of("default", "quiet", "noisy"), 4, "noisy"))) {
+      cell.namespaces()
+          .update(
+              "noisy",
+              r -> {
+                r.actionsPerSecond = NOISY_ACTIONS_PER_SECOND;
+                r.requestsPerSecond = NOISY_REQUESTS_PER_SECOND;
+              });
+      WorkflowServiceStubs service = TestCell.connect(cell.target());
+      WorkflowClient quiet = client(service, "quiet");
+      WorkflowClient noisyClient = client(service, "noisy");
+      String queue = "hello-" + UUID.randomUUID();
+      List<WorkerFactory> factories = List.of(worker(quiet, queue), worker(noisyClient, queue));
+      Thread quietLoad = Thread.ofPlatform().name("quiet-load").start(() -> quietLoad(quiet, queue));
+      Thread flood = Thread.ofPlatform().name("noisy-flood").start(() -> flood(service, queue));
+      try {
+        // Warm up with both namespaces busy, then alternate: quiet alone, quiet with the noise.
+        noisy = true;
+        Thread.sleep(WARM_UP_MILLIS);
+        noisyAdmitted.set(0);
+        noisyRefused.set(0);
+        noisyNanos.set(0);
+        measuring = true;
+        for (int round = 0; round < ROUNDS; round++) {
+          for (boolean n : new boolean[] {false, true}) {
+            noisy = n;
+            long start = System.nanoTime();
+            Thread.sleep(ROUND_MILLIS);
+            if (n) {
+              noisyNanos.addAndGet(System.nanoTime() - start);
+            }
+          }
+        }
+        measuring = false;
+        noisy = false;
+        quietLoad.interrupt();
+        quietLoad.join();
+        flood.interrupt();
+        flood.join();
+        // Let the last quiet workflows finish.
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
+        while (inFlight.get() > 0 && System.nanoTime() < deadline) {
+          Thread.sleep(50);
+        }
+      } finally {
+        quietLoad.interrupt();
+        flood.interrupt();
+        for (WorkerFactory f : factories) {
+          f.shutdownNow();
+        }
+        for (WorkerFactory f : factories) {
+          f.awaitTermination(5, TimeUnit.SECONDS);
+        }
+        service.shutdownNow();
+      }
+    }
+
+    Figures alone = figures(false);
+    Figures withNoise = figures(true);
+    double noisySeconds = noisyNanos.get() / 1e9;
+    String report =
+        String.format(
+            Locale.ROOT,
+            "quiet namespace, %d wf/s offered, %d rounds of %d s per condition:%n"
+                + "  alone     : %s%n  with noise: %s%n"
+                + "  noisy namespace: %.0f starts/s offered, %.1f/s admitted (limit %.0f APS), %d refused",
+            QUIET_PER_SECOND, ROUNDS, ROUND_MILLIS / 1000, alone, withNoise,
+            (noisyAdmitted.get() + noisyRefused.get()) / noisySeconds, noisyAdmitted.get() / noisySeconds,
+            NOISY_ACTIONS_PER_SECOND, noisyRefused.get());
+    System.out.println(report);
+
+    assertThat(quietFailures.get()).as("quiet workflows that failed").isZero();
+    assertThat(noisyRefused.get()).as("noisy namespace refused").isPositive();
+    assertThat(StatusUtils.getFailure(noisyRefusal, ResourceExhaustedFailure.class).getScope())
+        .isEqualTo(ResourceExhaustedScope.RESOURCE_EXHAUSTED_SCOPE_NAMESPACE);
+    // Its admitted work stays bounded by its limit (one burst of slack over the whole run).
+    assertThat(noisyAdmitted.get() / noisySeconds).isLessThanOrEqualTo(NOISY_ACTIONS_PER_SECOND * 1.2);
+    assertThat(noisyRefused.get()).isGreaterThan(noisyAdmitted.get() * 10);
+    assertThat(alone.count).isGreaterThan(400);
+    assertThat(withNoise.throughput).as(report).isGreaterThanOrEqualTo(alone.throughput * (1 - TOLERANCE));
+    assertThat(withNoise.p99StartMillis).as(report).isLessThanOrEqualTo(alone.p99StartMillis * (1 + TOLERANCE));
+    assertThat(withNoise.p99CompleteMillis).as(report).isLessThanOrEqualTo(alone.p99CompleteMillis * (1 + TOLERANCE));
+  }
+
+  record Figures(int count, double throughput, double p99StartMillis, double p99CompleteMillis, double p50CompleteMillis) {
+    @Override
+    public String toString() {
+      return String.format(
+          Locale.ROOT,
+          "%d workflows, %.1f wf/s, p99 start %.1f ms, p99 start-to-result %.1f ms (p50 %.1f ms)",
+          count, throughput, p99StartMillis, p99CompleteMillis, p50CompleteMillis);
+    }
+  }
+
+  private Figures figures(boolean withNoise) {
+    List<Sample> s = new ArrayList<>();
+    for (Sample x : samples) {
+      if (x.noisy() == withNoise) {
+        s.add(x);
+      }
+    }
+    double seconds = ROUNDS * (ROUND_MILLIS - SETTLE_MILLIS) / 1000.0;
+    long[] starts = s.stream().mapToLong(Sample::startLatencyNanos).sorted().toArray();
+    long[] completes = s.stream().mapToLong(Sample::completeLatencyNanos).sorted().toArray();
+    return new Figures(
+        s.size(), s.size() / seconds, percentile(starts, 0.99), percentile(completes, 0.99), percentile(completes, 0.50));
+  }
+
+  private static double percentile(long[] sorted, double p) {
+    if (sorted.length == 0) {
+      return 0;
+    }
+    int i = (int) Math.ceil(p * sorted.length) - 1;
+    return sorted[Math.max(0, Math.min(sorted.length - 1, i))] / 1e6;
+  }
+
+  private final AtomicInteger inFlight = new AtomicInteger();
+
+  /** Starts QUIET_PER_SECOND workflows a second, each on its own virtual thread, until interrupted. */
+  private void quietLoad(WorkflowClient client, String queue) {
+    long interval = TimeUnit.SECONDS.toNanos(1) / QUIET_PER_SECOND;
+    long next = System.nanoTime();
+    long phaseStart = System.nanoTime();
+    boolean lastNoisy = noisy;
+    while (!Thread.currentThread().isInterrupted()) {
+      LockSupport.parkNanos(next - System.nanoTime());
+      next += interval;
+      boolean n = noisy;
+      if (n != lastNoisy) {
+        lastNoisy = n;
+        phaseStart = System.nanoTime();
+      }
+      boolean counted = measuring && System.nanoTime() - phaseStart >= TimeUnit.MILLISECONDS.toNanos(SETTLE_MILLIS);
+      inFlight.incrementAndGet();
+      Thread.startVirtualThread(
+          () -> {
+            try {
+              WorkflowStub wf =
+                  client.newUntypedWorkflowStub(
+                      "HelloWorkflow",
+                      WorkflowOptions.newBuilder().setTaskQueue(queue).setWorkflowId("quiet-" + UUID.randomUUID()).build());
+              long t0 = System.nanoTime();
+              wf.start("quiet");
+              long t1 = System.nanoTime();
+              String result = wf.getResult(String.class);
+              long t2 = System.nanoTime();
+              if (!"Hello, quiet!".equals(result)) {
+                quietFailures.incrementAndGet();
+              } else if (counted) {
+                samples.add(new Sample(n, t0, t1 - t0, t2 - t0));
+              }
+            } catch (RuntimeException e) {
+              quietFailures.incrementAndGet();
+            } finally {
+              inFlight.decrementAndGet();
+            }
+          });
+    }
+  }
+
+  /** While {@link #noisy}, tries NOISY_OFFERED_PER_SECOND raw starts a second, no client retries. */
+  private void flood(WorkflowServiceStubs service, String queue) {
+    long interval = TimeUnit.SECONDS.toNanos(1) / NOISY_OFFERED_PER_SECOND;
+    long next = System.nanoTime();
+    var input = DefaultDataConverter.STANDARD_INSTANCE.toPayloads("noisy").orElseThrow();
+    while (!Thread.currentThread().isInterrupted()) {
+      LockSupport.parkNanos(next - System.nanoTime());
+      next = Math.max(next + interval, System.nanoTime() - interval);
+      if (!noisy) {
+        continue;
+      }
+      Thread.startVirtualThread(
+          () -> {
+            try {
+              service
+                  .blockingStub()
+                  .withDeadlineAfter(10, TimeUnit.SECONDS)
+                  .startWorkflowExecution(
+                      StartWorkflowExecutionRequest.newBuilder()
+                          .setNamespace("noisy")
+                          .setWorkflowId("noisy-" + UUID.randomUUID())
+                          .setWorkflowType(WorkflowType.newBuilder().setName("HelloWorkflow"))
+                          .setTaskQueue(TaskQueue.newBuilder().setName(queue))
+                          .setInput(input)
+                          .setRequestId(UUID.randomUUID().toString())
+                          .setIdentity("noisy-flood")
+                          .build());
+              noisyAdmitted.incrementAndGet();
+            } catch (StatusRuntimeException e) {
+              if (e.getStatus().getCode() == Status.Code.RESOURCE_EXHAUSTED) {
+                noisyRefused.incrementAndGet();
+                noisyRefusal = e;
+              }
+            }
+          });
+    }
+  }
+
+  private static WorkflowClient client(WorkflowServiceStubs service, String namespace) {
+    return WorkflowClient.newInstance(service, WorkflowClientOptions.newBuilder().setNamespace(namespace).build());
+  }
+
+  private static WorkerFactory worker(WorkflowClient client, String queue) {
+    WorkerFactory factory = WorkerFactory.newInstance(client);
+    var worker = factory.newWorker(queue);
+    worker.registerWorkflowImplementationTypes(HelloWorkflowImpl.class);
+    worker.registerActivitiesImplementations(new GreetingActivitiesImpl());
+    factory.start();
+    return factory;
+  }
+}
