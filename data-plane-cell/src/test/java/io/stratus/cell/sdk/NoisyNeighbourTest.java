@@ -47,9 +47,10 @@ import org.junit.jupiter.api.io.TempDir;
  * refused with RESOURCE_EXHAUSTED.
  *
  * <p>To be fair to a shared 2-core machine, both conditions are measured in the same cell in
- * alternating rounds (so drift in the machine's load hits both), after a warm-up, skipping the
- * first second of each round (workflows of the previous round still finishing), over several
- * hundred workflows per condition, and up to {@link #ATTEMPTS} times. The noisy namespace's flood comes from raw gRPC stubs at a
+ * alternating rounds (so drift in the machine's load hits both), after a warm-up. A round
+ * "alone" starts only once every workflow the noisy namespace got admitted has run its
+ * activity (so a backlog it left cannot hide in the baseline), and the first second of each round
+ * is not measured; several hundred workflows per condition, and up to {@link #ATTEMPTS} times. The noisy namespace's flood comes from raw gRPC stubs at a
  * fixed offered rate, so the client side of the flood costs the same in every run.
  */
 @Timeout(300)
@@ -87,6 +88,9 @@ class NoisyNeighbourTest {
   private final ConcurrentLinkedQueue<Sample> samples = new ConcurrentLinkedQueue<>();
   private final AtomicInteger quietFailures = new AtomicInteger();
   private final AtomicInteger noisyAdmitted = new AtomicInteger();
+  /** Noisy workflows admitted since the start, and those whose activity has run. */
+  private final AtomicInteger noisyAdmittedTotal = new AtomicInteger();
+  private final AtomicInteger noisyCompleted = new AtomicInteger();
   private final AtomicInteger noisyRefused = new AtomicInteger();
   private final AtomicLong noisyNanos = new AtomicLong();
   private volatile StatusRuntimeException noisyRefusal;
@@ -107,7 +111,19 @@ class NoisyNeighbourTest {
       WorkflowClient quiet = client(service, "quiet");
       WorkflowClient noisyClient = client(service, "noisy");
       String queue = "hello-" + UUID.randomUUID();
-      List<WorkerFactory> factories = List.of(worker(quiet, queue), worker(noisyClient, queue));
+      List<WorkerFactory> factories =
+          List.of(
+              worker(quiet, queue, new GreetingActivitiesImpl()),
+              worker(
+                  noisyClient,
+                  queue,
+                  new GreetingActivitiesImpl() {
+                    @Override
+                    public String greet(String name) {
+                      noisyCompleted.incrementAndGet();
+                      return super.greet(name);
+                    }
+                  }));
       Thread quietLoad = Thread.ofPlatform().name("quiet-load").start(() -> quietLoad(quiet, queue));
       Thread flood = Thread.ofPlatform().name("noisy-flood").start(() -> flood(service, queue));
       try {
@@ -160,22 +176,32 @@ class NoisyNeighbourTest {
     noisyRefused.set(0);
     noisyNanos.set(0);
     long[] cpu = new long[2];
+    long[] countedNanos = new long[2];
     var os = (com.sun.management.OperatingSystemMXBean) java.lang.management.ManagementFactory.getOperatingSystemMXBean();
-    measuring = true;
     for (int round = 0; round < ROUNDS; round++) {
       for (boolean n : new boolean[] {false, true}) {
         noisy = n;
         long start = System.nanoTime();
+        if (!n) {
+          // "Alone" means alone: the noisy namespace's admitted workflows have finished.
+          long deadline = start + TimeUnit.SECONDS.toNanos(60);
+          while (noisyCompleted.get() < noisyAdmittedTotal.get() && System.nanoTime() < deadline) {
+            Thread.sleep(20);
+          }
+        }
+        Thread.sleep(SETTLE_MILLIS);
         long cpuStart = os.getProcessCpuTime();
-        Thread.sleep(ROUND_MILLIS);
+        long countedStart = System.nanoTime();
+        measuring = true;
+        Thread.sleep(ROUND_MILLIS - SETTLE_MILLIS);
+        measuring = false;
+        countedNanos[n ? 1 : 0] += System.nanoTime() - countedStart;
         cpu[n ? 1 : 0] += os.getProcessCpuTime() - cpuStart;
         if (n) {
           noisyNanos.addAndGet(System.nanoTime() - start);
         }
       }
     }
-    double seconds = ROUNDS * ROUND_MILLIS / 1000.0;
-    measuring = false;
     int admitted = noisyAdmitted.get();
     int refused = noisyRefused.get();
     // Let the measured quiet workflows finish (the load goes on, unmeasured).
@@ -185,8 +211,14 @@ class NoisyNeighbourTest {
     }
     double noisySeconds = noisyNanos.get() / 1e9;
     return new Result(
-        figures(false), figures(true), (admitted + refused) / noisySeconds, admitted / noisySeconds, admitted, refused,
-        cpu[0] / 1e9 / seconds, cpu[1] / 1e9 / seconds);
+        figures(false, countedNanos[0] / 1e9),
+        figures(true, countedNanos[1] / 1e9),
+        (admitted + refused) / noisySeconds,
+        admitted / noisySeconds,
+        admitted,
+        refused,
+        cpu[0] / (double) countedNanos[0],
+        cpu[1] / (double) countedNanos[1]);
   }
 
   record Result(
@@ -227,14 +259,13 @@ class NoisyNeighbourTest {
     }
   }
 
-  private Figures figures(boolean withNoise) {
+  private Figures figures(boolean withNoise, double seconds) {
     List<Sample> s = new ArrayList<>();
     for (Sample x : samples) {
       if (x.noisy() == withNoise) {
         s.add(x);
       }
     }
-    double seconds = ROUNDS * (ROUND_MILLIS - SETTLE_MILLIS) / 1000.0;
     long[] starts = s.stream().mapToLong(Sample::startLatencyNanos).sorted().toArray();
     long[] completes = s.stream().mapToLong(Sample::completeLatencyNanos).sorted().toArray();
     return new Figures(
@@ -255,17 +286,11 @@ class NoisyNeighbourTest {
   private void quietLoad(WorkflowClient client, String queue) {
     long interval = TimeUnit.SECONDS.toNanos(1) / QUIET_PER_SECOND;
     long next = System.nanoTime();
-    long phaseStart = System.nanoTime();
-    boolean lastNoisy = noisy;
     while (!Thread.currentThread().isInterrupted()) {
       LockSupport.parkNanos(next - System.nanoTime());
       next += interval;
       boolean n = noisy;
-      if (n != lastNoisy) {
-        lastNoisy = n;
-        phaseStart = System.nanoTime();
-      }
-      boolean counted = measuring && System.nanoTime() - phaseStart >= TimeUnit.MILLISECONDS.toNanos(SETTLE_MILLIS);
+      boolean counted = measuring;
       if (counted) {
         countedInFlight.incrementAndGet();
       }
@@ -334,6 +359,7 @@ class NoisyNeighbourTest {
             @Override
             public void onSuccess(StartWorkflowExecutionResponse response) {
               noisyAdmitted.incrementAndGet();
+              noisyAdmittedTotal.incrementAndGet();
             }
 
             @Override
@@ -352,11 +378,11 @@ class NoisyNeighbourTest {
     return WorkflowClient.newInstance(service, WorkflowClientOptions.newBuilder().setNamespace(namespace).build());
   }
 
-  private static WorkerFactory worker(WorkflowClient client, String queue) {
+  private static WorkerFactory worker(WorkflowClient client, String queue, Object activities) {
     WorkerFactory factory = WorkerFactory.newInstance(client);
     var worker = factory.newWorker(queue);
     worker.registerWorkflowImplementationTypes(HelloWorkflowImpl.class);
-    worker.registerActivitiesImplementations(new GreetingActivitiesImpl());
+    worker.registerActivitiesImplementations(activities);
     factory.start();
     return factory;
   }
