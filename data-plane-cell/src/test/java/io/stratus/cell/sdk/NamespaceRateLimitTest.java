@@ -58,7 +58,7 @@ class NamespaceRateLimitTest {
   static void start() {
     cell =
         CellServer.start(
-            new CellConfig("127.0.0.1", 0, dir.resolve("cell.db"), List.of("default", "ns-a", "ns-b"), 4, "limits")
+            new CellConfig("127.0.0.1", 0, dir.resolve("cell.db"), List.of("default", "ns-a", "ns-b", "ns-polls"), 4, "limits")
                 .withLimits(new NamespaceLimits(1600, 500, LONG_POLL_CAP)));
     service = TestCell.connect(cell.target());
   }
@@ -173,25 +173,26 @@ class NamespaceRateLimitTest {
 
   @Test
   void longPollsAreNotCountedAsRequestsButTheirConcurrencyIsCappedPerNamespace() throws Exception {
-    setLimits("ns-a", 1, 0); // long polls must not need request tokens
+    // A namespace no other test uses, so no worker of theirs holds poll slots.
+    setLimits("ns-polls", 1, 0); // long polls must not need request tokens
     List<Future<PollActivityTaskQueueResponse>> polls = new ArrayList<>();
     try {
       String queue = "polls-" + UUID.randomUUID();
       for (int i = 0; i < LONG_POLL_CAP; i++) {
-        polls.add(poll("ns-a", queue));
+        polls.add(poll("ns-polls", queue, "poller-" + i));
       }
-      // The cap-th poll is open once the next one is refused; wait for the server to hold them.
+      // Wait until matching holds all of them (each poller has its own identity).
       long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
+      int seen;
+      while ((seen = pollers("ns-polls", queue)) < LONG_POLL_CAP && System.nanoTime() < deadline) {
+        Thread.sleep(20);
+      }
+      assertThat(seen).isEqualTo(LONG_POLL_CAP);
       StatusRuntimeException refused = null;
-      while (refused == null && System.nanoTime() < deadline) {
-        Future<PollActivityTaskQueueResponse> extra = poll("ns-a", queue);
-        try {
-          extra.get(300, TimeUnit.MILLISECONDS);
-        } catch (ExecutionException e) {
-          refused = (StatusRuntimeException) e.getCause();
-        } catch (java.util.concurrent.TimeoutException stillOpen) {
-          extra.cancel(true); // the earlier polls had not all arrived yet; try again
-        }
+      try {
+        poll("ns-polls", queue, "one-too-many").get(10, TimeUnit.SECONDS);
+      } catch (ExecutionException e) {
+        refused = (StatusRuntimeException) e.getCause();
       }
       assertThat(refused).as("a poll beyond the cap is refused").isNotNull();
       assertRefusedFor(refused, ResourceExhaustedCause.RESOURCE_EXHAUSTED_CAUSE_CONCURRENT_LIMIT);
@@ -210,7 +211,7 @@ class NamespaceRateLimitTest {
       Future<PollActivityTaskQueueResponse> again = null;
       deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
       while (again == null && System.nanoTime() < deadline) {
-        Future<PollActivityTaskQueueResponse> p = poll("ns-a", queue);
+        Future<PollActivityTaskQueueResponse> p = poll("ns-polls", queue);
         try {
           p.get(500, TimeUnit.MILLISECONDS);
           Thread.sleep(100); // refused: the cancelled poll has not been released yet
@@ -224,11 +225,41 @@ class NamespaceRateLimitTest {
       polls.add(again);
     } finally {
       polls.forEach(p -> p.cancel(true));
-      setLimits("ns-a", 0, 0);
+      setLimits("ns-polls", 0, 0);
     }
   }
 
+  /** Pollers matching sees on the queue; waits out RPS refusals (the test's namespace has 1 RPS). */
+  private static int pollers(String namespace, String queue) throws InterruptedException {
+    while (true) {
+      try {
+        return describePollers(namespace, queue);
+      } catch (StatusRuntimeException e) {
+        if (e.getStatus().getCode() != Status.Code.RESOURCE_EXHAUSTED) {
+          throw e;
+        }
+        Thread.sleep(200);
+      }
+    }
+  }
+
+  private static int describePollers(String namespace, String queue) {
+    return service
+        .blockingStub()
+        .describeTaskQueue(
+            io.temporal.api.workflowservice.v1.DescribeTaskQueueRequest.newBuilder()
+                .setNamespace(namespace)
+                .setTaskQueue(TaskQueue.newBuilder().setName(queue))
+                .setTaskQueueType(io.temporal.api.enums.v1.TaskQueueType.TASK_QUEUE_TYPE_ACTIVITY)
+                .build())
+        .getPollersCount();
+  }
+
   private static Future<PollActivityTaskQueueResponse> poll(String namespace, String queue) {
+    return poll(namespace, queue, "rate-limit-test");
+  }
+
+  private static Future<PollActivityTaskQueueResponse> poll(String namespace, String queue, String identity) {
     return service
         .futureStub()
         .withDeadlineAfter(30, TimeUnit.SECONDS)
@@ -236,7 +267,7 @@ class NamespaceRateLimitTest {
             PollActivityTaskQueueRequest.newBuilder()
                 .setNamespace(namespace)
                 .setTaskQueue(TaskQueue.newBuilder().setName(queue))
-                .setIdentity("rate-limit-test")
+                .setIdentity(identity)
                 .build());
   }
 
