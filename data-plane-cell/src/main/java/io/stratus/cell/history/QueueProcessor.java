@@ -29,8 +29,10 @@ import org.slf4j.LoggerFactory;
  * far-off timers (retention, long sleeps) keeps its memory flat. A per-shard watermark, advanced
  * under the same lock that new timers check, guarantees none falls between the two paths.
  *
- * <p>Owns one scheduler thread; executors run on virtual threads. Completed tasks are deleted in
- * small batches in the background.
+ * <p>Owns one scheduler thread; executors run on virtual threads, at most {@link
+ * TaskLanes#MAX_RUNNING_PER_LANE} per namespace at once so that one namespace's flood of tasks
+ * cannot queue ahead of every other namespace's. Completed tasks are deleted in small batches in
+ * the background.
  */
 final class QueueProcessor {
   private static final Logger log = LoggerFactory.getLogger(QueueProcessor.class);
@@ -45,6 +47,8 @@ final class QueueProcessor {
   private final HistoryEngine engine;
   private final TaskExecutors executors;
   private final ExecutorService workers = Executors.newVirtualThreadPerTaskExecutor();
+  /** Tasks run here, at most {@link TaskLanes#MAX_RUNNING_PER_LANE} per namespace at once. */
+  private final TaskLanes lanes = new TaskLanes(workers);
   private final ScheduledExecutorService scheduler =
       Executors.newSingleThreadScheduledExecutor(
           r -> {
@@ -185,7 +189,11 @@ final class QueueProcessor {
     if (stopped) {
       return;
     }
-    workers.execute(() -> run(shardId, task, failures));
+    try {
+      lanes.execute(task.namespaceId, () -> run(shardId, task, failures));
+    } catch (java.util.concurrent.RejectedExecutionException e) {
+      // stopping: the task stays in the store for the next owner
+    }
   }
 
   private void run(int shardId, HistoryTask task, int failures) {

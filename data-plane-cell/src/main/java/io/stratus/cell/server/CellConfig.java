@@ -1,5 +1,6 @@
 package io.stratus.cell.server;
 
+import io.stratus.cell.frontend.NamespaceLimits;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Objects;
@@ -12,6 +13,8 @@ import java.util.Objects;
  * @param dbFile the SQLite file that holds all of the cell's state
  * @param namespaces namespaces registered at start if absent ("default" is always one)
  * @param shardCount history shards, fixed forever when the database is created
+ * @param tls per-namespace TLS and the admin API ({@link CellSettings.Tls#OFF} for a dev cell)
+ * @param limits per-namespace limits for namespaces that set none of their own
  */
 public record CellConfig(
     String ip,
@@ -23,7 +26,8 @@ public record CellConfig(
     CellSettings.Persistence persistence,
     CellSettings.Visibility visibility,
     boolean clustered,
-    CellSettings.Tls tls) {
+    CellSettings.Tls tls,
+    NamespaceLimits limits) {
   public CellConfig(
       String ip,
       int port,
@@ -34,12 +38,18 @@ public record CellConfig(
       CellSettings.Persistence persistence,
       CellSettings.Visibility visibility,
       boolean clustered) {
-    this(ip, port, dbFile, namespaces, shardCount, cellName, persistence, visibility, clustered, CellSettings.Tls.OFF);
+    this(ip, port, dbFile, namespaces, shardCount, cellName, persistence, visibility, clustered, CellSettings.Tls.OFF,
+        NamespaceLimits.DEFAULTS);
   }
 
   /** A copy serving TLS per namespace with the admin API (see {@link CellSettings.Tls}). */
   public CellConfig withTls(CellSettings.Tls tls) {
-    return new CellConfig(ip, port, dbFile, namespaces, shardCount, cellName, persistence, visibility, clustered, tls);
+    return new CellConfig(ip, port, dbFile, namespaces, shardCount, cellName, persistence, visibility, clustered, tls, limits);
+  }
+
+  /** A copy with other default per-namespace limits. */
+  public CellConfig withLimits(NamespaceLimits limits) {
+    return new CellConfig(ip, port, dbFile, namespaces, shardCount, cellName, persistence, visibility, clustered, tls, limits);
   }
 
   /** A cell on SQLite (persistence and visibility in {@code dbFile}). */
@@ -61,7 +71,7 @@ public record CellConfig(
    * Hosts share the persistence: Cassandra in production, one SQLite file in tests.
    */
   public CellConfig asClusterHost() {
-    return new CellConfig(ip, port, dbFile, namespaces, shardCount, cellName, persistence, visibility, true, tls);
+    return new CellConfig(ip, port, dbFile, namespaces, shardCount, cellName, persistence, visibility, true, tls, limits);
   }
 
   public static CellConfig of(CellSettings s) {
@@ -74,7 +84,8 @@ public record CellConfig(
     return new CellConfig(
         s.ip(), s.port(), db, s.namespaces(), s.shards(), s.name(), s.persistence(), s.visibility(),
         s.persistence() instanceof CellSettings.Persistence.Cassandra,
-        s.tls());
+        s.tls(),
+        s.limits());
   }
 
   public CellConfig {
@@ -84,6 +95,7 @@ public record CellConfig(
     Objects.requireNonNull(dbFile, "dbFile");
     namespaces = List.copyOf(namespaces);
     tls = tls == null ? CellSettings.Tls.OFF : tls;
+    Objects.requireNonNull(limits, "limits");
     if (port < 0 || port > 65535) {
       throw new IllegalArgumentException("port must be 0..65535, got " + port);
     }

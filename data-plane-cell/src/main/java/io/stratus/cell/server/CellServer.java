@@ -21,6 +21,7 @@ import io.grpc.netty.shaded.io.netty.handler.ssl.ClientAuth;
 import io.grpc.netty.shaded.io.netty.handler.ssl.SslContext;
 import io.stratus.cell.admin.v1.GetCellHealthResponse;
 import io.stratus.cell.admin.v1.RoleStatus;
+import io.stratus.cell.frontend.NamespaceRateLimiter;
 import io.stratus.cell.frontend.OperatorServiceHandler;
 import io.stratus.cell.frontend.admin.CellAdminService;
 import io.stratus.cell.frontend.edge.NamespaceTls;
@@ -62,6 +63,7 @@ public final class CellServer implements AutoCloseable {
   private Membership membership;
   private Peers peers;
   private final HistoryEngine history;
+  private final NamespaceRegistry namespaces;
   private final Server server;
   /** Host-to-host traffic of a clustered TLS cell (null otherwise). */
   private Server internalServer;
@@ -77,7 +79,7 @@ public final class CellServer implements AutoCloseable {
     this.config = config;
     InstantSource clock = InstantSource.system();
     backends = new Backends(config);
-    NamespaceRegistry namespaces = new NamespaceRegistry(backends.namespaces);
+    namespaces = new NamespaceRegistry(backends.namespaces);
     for (String ns : config.namespaces()) {
       namespaces.ensure(
           ns, ns.equals("default") ? SearchAttributeCatalog.DEFAULT_NAMESPACE_CUSTOM : Map.<String, IndexedValueType>of());
@@ -127,7 +129,11 @@ public final class CellServer implements AutoCloseable {
             .withStoreNames(
                 config.persistence() instanceof CellSettings.Persistence.Cassandra ? "cassandra" : "sqlite",
                 config.visibility() instanceof CellSettings.Visibility.Elasticsearch ? "elasticsearch" : "sqlite");
-    ServerServiceDefinition workflowService = RequestGuard.guard(frontend.bindService());
+    // Tenants are authenticated first (TenantGuard, outermost), then admitted by their limits.
+    ServerServiceDefinition workflowService =
+        ServerInterceptors.intercept(
+            RequestGuard.guard(frontend.bindService()),
+            new NamespaceRateLimiter(namespaces, config.limits(), this::liveHosts));
     ServerServiceDefinition operatorService = RequestGuard.guard(new OperatorServiceHandler(namespaces, visibility).bindService());
     NamespaceTls namespaceTls = null;
     TenantGuard tenants = null;
@@ -330,6 +336,11 @@ public final class CellServer implements AutoCloseable {
 
   public CellConfig config() {
     return config;
+  }
+
+  /** The namespace registry (tests and the admin API change namespace records through it). */
+  public NamespaceRegistry namespaces() {
+    return namespaces;
   }
 
   /** Hosts this one currently sees alive (1 when the cell is not clustered). */

@@ -5,6 +5,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import com.fasterxml.jackson.dataformat.yaml.YAMLFactory;
+import io.stratus.cell.frontend.NamespaceLimits;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -25,7 +26,12 @@ import java.util.Map;
  * visibility:  { backend: elasticsearch, elasticsearch: { url: http://10.0.0.6:9200, index: temporal_visibility_v1_cell_1 } }
  * tls:         { enabled: true, domain: cell-1.stratus.example,
  *                admin: { port: 7234, certFile: admin.pem, keyFile: admin.key, clientCaFile: control-plane-ca.pem } }
+ * limits:      { namespaceRequestsPerSecond: 1600, namespaceActionsPerSecond: 500, namespaceConcurrentLongPolls: 1200 }
  * </pre>
+ *
+ * <p>{@code limits} are the defaults for namespaces whose record sets no limit of its own (see
+ * {@link NamespaceLimits} for the defaults and {@code frontend/NamespaceRateLimiter} for what
+ * counts as a request and as an action).
  */
 public record CellSettings(
     String name,
@@ -35,11 +41,12 @@ public record CellSettings(
     List<String> namespaces,
     Persistence persistence,
     Visibility visibility,
-    Tls tls) {
+    Tls tls,
+    NamespaceLimits limits) {
 
   public CellSettings(
       String name, String ip, int port, int shards, List<String> namespaces, Persistence persistence, Visibility visibility) {
-    this(name, ip, port, shards, namespaces, persistence, visibility, Tls.OFF);
+    this(name, ip, port, shards, namespaces, persistence, visibility, Tls.OFF, NamespaceLimits.DEFAULTS);
   }
 
   /**
@@ -123,6 +130,9 @@ public record CellSettings(
     m.put("STRATUS_TLS_ADMIN_CERT_FILE", "tls.admin.certFile");
     m.put("STRATUS_TLS_ADMIN_KEY_FILE", "tls.admin.keyFile");
     m.put("STRATUS_TLS_ADMIN_CLIENT_CA_FILE", "tls.admin.clientCaFile");
+    m.put("STRATUS_NAMESPACE_RPS", "limits.namespaceRequestsPerSecond");
+    m.put("STRATUS_NAMESPACE_APS", "limits.namespaceActionsPerSecond");
+    m.put("STRATUS_NAMESPACE_LONG_POLLS", "limits.namespaceConcurrentLongPolls");
     return Map.copyOf(m);
   }
 
@@ -224,7 +234,12 @@ public record CellSettings(
               r.file("tls.admin.clientCaFile"),
               r.integer("tls.internalPort", 7235, 0, 65535));
     }
-    return new CellSettings(name, ip, port, shards, namespaces, persistence, visibility, tls);
+    NamespaceLimits limits =
+        new NamespaceLimits(
+            r.number("limits.namespaceRequestsPerSecond", NamespaceLimits.DEFAULT_REQUESTS_PER_SECOND),
+            r.number("limits.namespaceActionsPerSecond", NamespaceLimits.DEFAULT_ACTIONS_PER_SECOND),
+            r.integer("limits.namespaceConcurrentLongPolls", NamespaceLimits.DEFAULT_CONCURRENT_LONG_POLLS, 1, 1_000_000));
+    return new CellSettings(name, ip, port, shards, namespaces, persistence, visibility, tls, limits);
   }
 
   /** Typed access to the YAML tree with defaults and messages that name the key. */
@@ -284,6 +299,23 @@ public record CellSettings(
         return n;
       } catch (NumberFormatException e) {
         throw invalid(path, "must be a whole number (got '" + v + "')");
+      }
+    }
+
+    /** A positive rate, e.g. requests per second. */
+    double number(String path, double dflt) {
+      String v = text(path, null);
+      if (v == null) {
+        return dflt;
+      }
+      try {
+        double n = Double.parseDouble(v);
+        if (!(n > 0) || Double.isInfinite(n)) {
+          throw invalid(path, "must be a positive number (got " + v + ")");
+        }
+        return n;
+      } catch (NumberFormatException e) {
+        throw invalid(path, "must be a number (got '" + v + "')");
       }
     }
 

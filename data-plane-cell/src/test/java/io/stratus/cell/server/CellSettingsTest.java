@@ -3,6 +3,7 @@ package io.stratus.cell.server;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import io.stratus.cell.frontend.NamespaceLimits;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Map;
@@ -118,6 +119,20 @@ class CellSettingsTest {
   }
 
   @Test
+  void namespaceLimitsDefaultToTemporalCloudsAndAreReadFromTheFileAndTheEnvironment() throws Exception {
+    assertThat(CellSettings.load(write(""), Map.of()).limits()).isEqualTo(NamespaceLimits.DEFAULTS);
+    CellSettings s =
+        CellSettings.load(
+            write("limits: { namespaceRequestsPerSecond: 200, namespaceActionsPerSecond: 50.5 }"),
+            Map.of("STRATUS_NAMESPACE_LONG_POLLS", "300"));
+    assertThat(s.limits()).isEqualTo(new NamespaceLimits(200, 50.5, 300));
+    assertThatThrownBy(() -> CellSettings.load(write("limits: { namespaceActionsPerSecond: 0 }"), Map.of()))
+        .hasMessageContaining("limits.namespaceActionsPerSecond must be a positive number");
+    assertThatThrownBy(() -> CellSettings.load(write("limits: { namespaceRequestsPerSecond: lots }"), Map.of()))
+        .hasMessageContaining("limits.namespaceRequestsPerSecond must be a number");
+  }
+
+  @Test
   void theConfigReferenceListsEveryEnvironmentVariable() throws Exception {
     Path doc = Path.of(System.getProperty("user.dir")).resolve("../docs/config-reference.md").normalize();
     String expected = render();
@@ -143,6 +158,21 @@ class CellSettingsTest {
             |---|---|
             """);
     new TreeMap<>(CellSettings.ENVIRONMENT).forEach((env, key) -> b.append("| `").append(env).append("` | `").append(key).append("` |\n"));
+    b.append(
+        """
+
+        ## Per-namespace limits
+
+        `limits.*` are the defaults for every namespace whose record sets no limit of its own
+        (`requestsPerSecond` / `actionsPerSecond` of 0). What counts as a request and as an action:
+        `docs/architecture/cell.md`, "Isolation between namespaces".
+
+        | YAML key | default |
+        |---|---|
+        """);
+    b.append("| `limits.namespaceRequestsPerSecond` | ").append((long) NamespaceLimits.DEFAULT_REQUESTS_PER_SECOND).append(" |\n");
+    b.append("| `limits.namespaceActionsPerSecond` | ").append((long) NamespaceLimits.DEFAULT_ACTIONS_PER_SECOND).append(" |\n");
+    b.append("| `limits.namespaceConcurrentLongPolls` | ").append(NamespaceLimits.DEFAULT_CONCURRENT_LONG_POLLS).append(" |\n");
     return b.toString();
   }
 }

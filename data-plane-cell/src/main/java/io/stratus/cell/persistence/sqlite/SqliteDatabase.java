@@ -13,7 +13,6 @@ import java.util.concurrent.ArrayBlockingQueue;
 import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
-import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -26,6 +25,11 @@ import org.slf4j.LoggerFactory;
  * condition does not disturb the others, then commits once (WAL, synchronous=FULL) and only then
  * completes the callers' futures. A caller therefore learns of success only once its write is on
  * disk, and concurrent callers share one fsync.
+ *
+ * <p>Writes are queued per lane (the namespace, for writes of executions): a group takes one
+ * write from each waiting lane in turn, continuing where the previous group stopped, so a
+ * namespace with thousands of queued writes cannot push another namespace's write more than one
+ * group back (see {@link FairQueue}).
  */
 public final class SqliteDatabase implements AutoCloseable {
   private static final Logger log = LoggerFactory.getLogger(SqliteDatabase.class);
@@ -48,7 +52,7 @@ public final class SqliteDatabase implements AutoCloseable {
   private final Path file;
   private final Connection writer;
   private final BlockingQueue<Connection> readers = new ArrayBlockingQueue<>(READERS);
-  private final LinkedBlockingQueue<Pending> queue = new LinkedBlockingQueue<>();
+  private final FairQueue<Pending> queue = new FairQueue<>();
   private final Thread writerThread;
   private volatile boolean closed;
   private final Object lifecycle = new Object();
@@ -136,8 +140,18 @@ public final class SqliteDatabase implements AutoCloseable {
         });
   }
 
-  @SuppressWarnings("unchecked")
+  /** A write in the shared lane (shards, tasks, namespaces, membership). */
   public <T> T write(WriteOp<T> op) {
+    return write(FairQueue.SHARED_LANE, op);
+  }
+
+  /**
+   * Runs {@code op} in the next group commit that reaches its lane and waits until it is durable.
+   *
+   * @param lane fairness key, e.g. the namespace id; lanes share the writer round-robin
+   */
+  @SuppressWarnings("unchecked")
+  public <T> T write(String lane, WriteOp<T> op) {
     CompletableFuture<Object> f = new CompletableFuture<>();
     // Checked and enqueued together with close() setting the flag: a write is either refused or
     // processed before the writer thread exits, never left waiting.
@@ -145,7 +159,7 @@ public final class SqliteDatabase implements AutoCloseable {
       if (closed) {
         throw new IllegalStateException("database " + file + " is closed");
       }
-      queue.add(new Pending(op, f));
+      queue.add(lane, new Pending(op, f));
     }
     try {
       return (T) f.get();
@@ -182,12 +196,9 @@ public final class SqliteDatabase implements AutoCloseable {
     List<Pending> batch = new ArrayList<>();
     while (!closed || !queue.isEmpty()) {
       try {
-        Pending first = queue.poll(200, TimeUnit.MILLISECONDS);
-        if (first == null) {
+        if (queue.drainTo(batch, MAX_GROUP, 200, TimeUnit.MILLISECONDS) == 0) {
           continue;
         }
-        batch.add(first);
-        queue.drainTo(batch, MAX_GROUP - 1);
         runBatch(batch);
       } catch (InterruptedException e) {
         if (closed) {

@@ -148,6 +148,7 @@ public final class SqliteExecutionStore implements ExecutionStore {
   @Override
   public void createExecution(CreateExecution r) {
     db.write(
+        r.key().namespaceId(),
         c -> {
           checkRange(c, r.shardId(), r.rangeId());
           create(c, r);
@@ -186,6 +187,7 @@ public final class SqliteExecutionStore implements ExecutionStore {
   @Override
   public void updateExecution(UpdateExecution r) {
     db.write(
+        r.key().namespaceId(),
         c -> {
           checkRange(c, r.shardId(), r.rangeId());
           try (PreparedStatement ps =
@@ -224,6 +226,7 @@ public final class SqliteExecutionStore implements ExecutionStore {
   @Override
   public void deleteExecution(int shardId, long rangeId, ExecutionKey key, UsageDelta usage) {
     db.write(
+        key.namespaceId(),
         c -> {
           checkRange(c, shardId, rangeId);
           putUsage(c, shardId, key.runId(), DELETE_USAGE_SEQ, usage);
