@@ -68,9 +68,11 @@ public final class ControlPlane implements AutoCloseable {
     this.cell = ControlCell.start(settings.dataDir(), settings.bindAddress(), settings.controlCellPort());
     WorkflowClient client = cell.client();
     var worker = cell.worker();
-    worker.registerWorkflowImplementationTypes(NamespaceWorkflowImpl.class, RequestWorkflowImpl.class);
+    worker.registerWorkflowImplementationTypes(
+        NamespaceWorkflowImpl.class, RequestWorkflowImpl.class, io.stratus.control.workflows.IdentityRequestWorkflowImpl.class);
     worker.registerActivitiesImplementations(
-        new ProvisioningActivitiesImpl(store, client, infrastructure.apply(store), settings.domain(), clock));
+        new ProvisioningActivitiesImpl(store, client, infrastructure.apply(store), settings.domain(), clock),
+        new io.stratus.control.api.IdentityChanges(store, clock));
     cell.startWorkers();
     CloudApi cloudApi = new CloudApi(store, client, settings.domain(), clock);
     try {
@@ -149,12 +151,12 @@ public final class ControlPlane implements AutoCloseable {
 
   /** Starts the request workflow of every unfinished namespace operation (idempotent). */
   private void reconcile(WorkflowClient client) {
-    var pending =
-        db.jdbc()
-            .query(
-                "SELECT id, operation_type, resource FROM async_operations WHERE finished_at = 0",
-                (rs, i) -> new String[] {rs.getString(1), rs.getString(2), rs.getString(3)});
-    for (String[] op : pending) {
+    for (ControlStore.AsyncOperation unfinished : store.unfinishedOperations()) {
+      if (!unfinished.requestJson().isEmpty()) {
+        CloudApi.startIdentityRequest(client, CloudApi.identityChange(unfinished.requestJson()));
+        continue;
+      }
+      String[] op = {unfinished.id(), unfinished.operationType(), unfinished.resource()};
       String kind =
           switch (op[1]) {
             case "CreateNamespace" -> NamespaceChange.CREATE;

@@ -161,6 +161,19 @@ abstract class CloudApiContract {
     assertThat(owner.getAsyncOperation(GetAsyncOperationRequest.newBuilder().setAsyncOperationId(request.getAsyncOperationId()).build())
             .getAsyncOperation().getState())
         .isEqualTo(AsyncOperation.State.STATE_FULFILLED);
+    // The operation is a workflow on the control cell, queryable for what was asked.
+    var requestWorkflow = control.controlCell().client()
+        .newWorkflowStub(io.stratus.control.workflows.IdentityRequestWorkflow.class,
+            io.stratus.control.workflows.RequestWorkflow.id(request.getAsyncOperationId()));
+    assertThat(requestWorkflow.request().type()).isEqualTo("CreateUser");
+    assertThat(requestWorkflow.request().resourceId()).isEqualTo(first.getUserId());
+    try {
+      java.nio.file.Path out = java.nio.file.Files.createDirectories(java.nio.file.Path.of("target", "recorded-histories"));
+      java.nio.file.Files.writeString(out.resolve("request-identity.json"),
+          control.controlCell().client().fetchHistory(io.stratus.control.workflows.RequestWorkflow.id(request.getAsyncOperationId())).toJson(true));
+    } catch (java.io.IOException e) {
+      throw new java.io.UncheckedIOException(e);
+    }
 
     // The same id with a different request is refused, and creates nothing.
     CreateUserRequest other = request.toBuilder().setSpec(request.getSpec().toBuilder().setEmail("other-" + UUID.randomUUID() + "@example.com")).build();

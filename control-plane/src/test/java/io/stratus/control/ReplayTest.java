@@ -16,13 +16,16 @@ import org.junit.jupiter.params.provider.ValueSource;
  */
 class ReplayTest {
   @ParameterizedTest
-  @ValueSource(strings = {"namespace-entity.json", "request-create.json", "request-delete.json"})
+  @ValueSource(strings = {"namespace-entity.json", "request-create.json", "request-delete.json", "request-identity.json"})
   void recordedHistoriesReplay(String file) throws Exception {
     String json;
     try (var in = ReplayTest.class.getResourceAsStream("/histories/" + file)) {
       json = new String(in.readAllBytes(), StandardCharsets.UTF_8);
     }
-    Class<?> impl = file.startsWith("namespace") ? NamespaceWorkflowImpl.class : RequestWorkflowImpl.class;
+    Class<?> impl =
+        file.startsWith("namespace")
+            ? NamespaceWorkflowImpl.class
+            : file.equals("request-identity.json") ? io.stratus.control.workflows.IdentityRequestWorkflowImpl.class : RequestWorkflowImpl.class;
     WorkflowReplayer.replayWorkflowExecution(json, impl);
   }
 }

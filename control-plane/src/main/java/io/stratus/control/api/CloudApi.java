@@ -4,6 +4,8 @@ import com.google.protobuf.Timestamp;
 import io.grpc.StatusRuntimeException;
 import io.grpc.stub.StreamObserver;
 import io.stratus.control.db.ControlStore;
+import io.stratus.control.workflows.IdentityChange;
+import io.stratus.control.workflows.IdentityRequestWorkflow;
 import io.stratus.control.workflows.NamespaceChange;
 import io.stratus.control.workflows.RequestWorkflow;
 import io.temporal.api.cloud.cloudservice.v1.*;
@@ -175,7 +177,7 @@ public final class CloudApi extends CloudServiceGrpc.CloudServiceImplBase {
   private ControlStore.AsyncOperation newOperation(String id, Caller c, String type, String resource, String hash, boolean done) {
     long now = clock.getAsLong();
     return new ControlStore.AsyncOperation(
-        id, c.accountId(), c.principal().id(), type, resource, hash, done ? "STATE_FULFILLED" : "STATE_PENDING", "", now, done ? now : 0);
+        id, c.accountId(), c.principal().id(), type, resource, hash, done ? "STATE_FULFILLED" : "STATE_PENDING", "", now, done ? now : 0, "");
   }
 
   /** Starts the request workflow of an operation; an existing one (a retried call) is fine. */
@@ -349,7 +351,7 @@ public final class CloudApi extends CloudServiceGrpc.CloudServiceImplBase {
     });
   }
 
-  private static void checkVersion(String resource, String given, long current) {
+  static void checkVersion(String resource, String given, long current) {
     if (given.isEmpty()) {
       throw ApiErrors.invalid("resource_version is required: read " + resource + " and pass its resource_version");
     }
@@ -522,46 +524,6 @@ public final class CloudApi extends CloudServiceGrpc.CloudServiceImplBase {
     });
   }
 
-  private Map<String, String> namespacePermissions(Access access) {
-    Map<String, String> out = new java.util.TreeMap<>();
-    access.getNamespaceAccessesMap().forEach((ns, a) -> out.put(ns, a.getPermission().name()));
-    return out;
-  }
-
-  @Override
-  public void createUser(CreateUserRequest r, StreamObserver<CreateUserResponse> o) {
-    call(o, () -> {
-      Caller c = Caller.current();
-      requireRole(c, "invite users");
-      String id = operationId(r.getAsyncOperationId());
-      String hash = hash(r.toBuilder().clearAsyncOperationId().build());
-      var earlier = replay(id, hash, c);
-      if (earlier.isPresent()) {
-        return CreateUserResponse.newBuilder().setUserId(earlier.get().resource()).setAsyncOperation(toProto(earlier.get())).build();
-      }
-      if (!EMAIL.matcher(r.getSpec().getEmail()).matches()) {
-        throw ApiErrors.invalid("spec.email '" + r.getSpec().getEmail() + "' is not an email address");
-      }
-      checkAccess(r.getSpec().getAccess());
-      long now = clock.getAsLong();
-      String userId = UUID.randomUUID().toString();
-      ControlStore.AsyncOperation op = newOperation(id, c, "CreateUser", userId, hash, true);
-      store.db().inTransaction(() -> {
-        if (store.principalByName(c.accountId(), ControlStore.Principal.USER, r.getSpec().getEmail()).isPresent()) {
-          throw ApiErrors.alreadyExists("a user with email " + r.getSpec().getEmail() + " already exists");
-        }
-        if (!store.insertOperation(op)) {
-          throw ApiErrors.conflict("async_operation_id '" + id + "' is being used by a concurrent call; retry");
-        }
-        store.insertPrincipal(new ControlStore.Principal(userId, c.accountId(), ControlStore.Principal.USER, r.getSpec().getEmail(), "",
-            r.getSpec().getAccess().getAccountAccess().getRole().name(), "RESOURCE_STATE_ACTIVE", 1, id, now, now));
-        store.setNamespaceAccess(userId, namespacePermissions(r.getSpec().getAccess()));
-        return null;
-      });
-      return CreateUserResponse.newBuilder().setUserId(userId).setAsyncOperation(toProto(op)).build();
-    });
-  }
-
   private ControlStore.Principal principalFor(Caller c, String id, String kind) {
     return store.principal(id)
         .filter(p -> p.accountId().equals(c.accountId()) && p.kind().equals(kind) && !p.state().equals("RESOURCE_STATE_DELETED"))
@@ -572,6 +534,123 @@ public final class CloudApi extends CloudServiceGrpc.CloudServiceImplBase {
     if (!c.isAccountAdmin() && c.role() != AccountAccess.Role.ROLE_READ) {
       throw ApiErrors.denied("your account role " + roleName(c.role()) + " may not list " + what);
     }
+  }
+
+  /** How long a mutation's call waits for its request workflow before answering a pending operation. */
+  static final java.time.Duration IDENTITY_WAIT = java.time.Duration.ofSeconds(10);
+
+  private static final com.fasterxml.jackson.databind.ObjectMapper JSON = new com.fasterxml.jackson.databind.ObjectMapper();
+
+  static String toJson(IdentityChange change) {
+    try {
+      return JSON.writeValueAsString(change);
+    } catch (com.fasterxml.jackson.core.JsonProcessingException e) {
+      throw new IllegalStateException(e);
+    }
+  }
+
+  public static IdentityChange identityChange(String json) {
+    try {
+      return JSON.readValue(json, IdentityChange.class);
+    } catch (com.fasterxml.jackson.core.JsonProcessingException e) {
+      throw new IllegalStateException("stored identity change is not valid JSON: " + e.getMessage(), e);
+    }
+  }
+
+  /**
+   * An identity mutation: recorded as an operation (with what it asks), carried out by its request
+   * workflow on the control cell. The call waits a little for the workflow, so it usually answers
+   * the operation fulfilled; a retried call with the same operation id and request answers the
+   * recorded operation and changes nothing.
+   */
+  private AsyncOperation identityMutation(
+      Caller c, String givenId, com.google.protobuf.Message request, String type, String resource, String tokenSha256) {
+    String id = operationId(givenId);
+    String hash = hash(request);
+    var earlier = replay(id, hash, c);
+    if (earlier.isPresent()) {
+      if (earlier.get().finishedAt() == 0 && !earlier.get().requestJson().isEmpty()) {
+        startIdentityRequest(identityChange(earlier.get().requestJson()));
+      }
+      return toProto(awaitOperation(id));
+    }
+    IdentityChange change =
+        new IdentityChange(id, type, c.accountId(), c.principal().id(), resource, IdentityChanges.json(request), tokenSha256);
+    ControlStore.AsyncOperation op =
+        new ControlStore.AsyncOperation(id, c.accountId(), c.principal().id(), type, resource, hash, "STATE_PENDING", "",
+            clock.getAsLong(), 0, toJson(change));
+    if (!store.insertOperation(op)) {
+      throw ApiErrors.conflict("async_operation_id '" + id + "' is being used by a concurrent call; retry");
+    }
+    startIdentityRequest(change);
+    return toProto(awaitOperation(id));
+  }
+
+  /** Starts the request workflow of an identity change; an existing one is fine. */
+  public static void startIdentityRequest(WorkflowClient workflows, IdentityChange change) {
+    IdentityRequestWorkflow wf =
+        workflows.newWorkflowStub(
+            IdentityRequestWorkflow.class,
+            WorkflowOptions.newBuilder()
+                .setWorkflowId(RequestWorkflow.id(change.operationId()))
+                .setTaskQueue(io.stratus.control.cell.ControlCell.TASK_QUEUE)
+                .setWorkflowIdReusePolicy(WorkflowIdReusePolicy.WORKFLOW_ID_REUSE_POLICY_REJECT_DUPLICATE)
+                .build());
+    try {
+      WorkflowClient.start(wf::run, change);
+    } catch (WorkflowExecutionAlreadyStarted e) {
+      // started before (a retried call, or the start-up reconciler)
+    }
+  }
+
+  private void startIdentityRequest(IdentityChange change) {
+    startIdentityRequest(workflows, change);
+  }
+
+  private ControlStore.AsyncOperation awaitOperation(String id) {
+    try {
+      workflows.newUntypedWorkflowStub(RequestWorkflow.id(id))
+          .getResult(IDENTITY_WAIT.toMillis(), java.util.concurrent.TimeUnit.MILLISECONDS, io.stratus.control.workflows.ChangeResult.class);
+    } catch (java.util.concurrent.TimeoutException e) {
+      // still running: answer the operation as it is
+    }
+    return store.operation(id).orElseThrow();
+  }
+
+  /** Read-only version check before recording a change (the workflow checks again when it applies it). */
+  private static void precheckVersion(String resource, String given, long current) {
+    checkVersion(resource, given, current);
+  }
+
+  private void notSelfOwner(Caller c, ControlStore.Principal p, String action) {
+    if (p.accountRole().equals(AccountAccess.Role.ROLE_OWNER.name()) && c.role() != AccountAccess.Role.ROLE_OWNER) {
+      throw ApiErrors.denied("only an Owner may " + action + " an Owner");
+    }
+  }
+
+  private static com.google.protobuf.Message withoutId(com.google.protobuf.Message m) {
+    return m.toBuilder().clearField(m.getDescriptorForType().findFieldByName("async_operation_id")).build();
+  }
+
+  @Override
+  public void createUser(CreateUserRequest r, StreamObserver<CreateUserResponse> o) {
+    call(o, () -> {
+      Caller c = Caller.current();
+      requireRole(c, "invite users");
+      var earlier = store.operation(r.getAsyncOperationId()).filter(x -> !r.getAsyncOperationId().isEmpty());
+      if (earlier.isEmpty()) {
+        if (!EMAIL.matcher(r.getSpec().getEmail()).matches()) {
+          throw ApiErrors.invalid("spec.email '" + r.getSpec().getEmail() + "' is not an email address");
+        }
+        checkAccess(r.getSpec().getAccess());
+        if (store.principalByName(c.accountId(), ControlStore.Principal.USER, r.getSpec().getEmail()).isPresent()) {
+          throw ApiErrors.alreadyExists("a user with email " + r.getSpec().getEmail() + " already exists");
+        }
+      }
+      String userId = earlier.map(ControlStore.AsyncOperation::resource).orElse(UUID.randomUUID().toString());
+      AsyncOperation op = identityMutation(c, r.getAsyncOperationId(), withoutId(r), "CreateUser", userId, "");
+      return CreateUserResponse.newBuilder().setUserId(userId).setAsyncOperation(op).build();
+    });
   }
 
   @Override
@@ -598,64 +677,6 @@ public final class CloudApi extends CloudServiceGrpc.CloudServiceImplBase {
     });
   }
 
-  /**
-   * An identity mutation: replayed when the same request comes with a used operation id, otherwise
-   * applied in one transaction with its operation row (fulfilled at once).
-   */
-  private AsyncOperation identityMutation(
-      Caller c, String givenId, com.google.protobuf.Message request, String type, String resource, java.util.function.Consumer<String> apply) {
-    String id = operationId(givenId);
-    String hash = hash(request);
-    var earlier = replay(id, hash, c);
-    if (earlier.isPresent()) {
-      return toProto(earlier.get());
-    }
-    ControlStore.AsyncOperation op = newOperation(id, c, type, resource, hash, true);
-    store.db().inTransaction(() -> {
-      if (!store.insertOperation(op)) {
-        throw ApiErrors.conflict("async_operation_id '" + id + "' is being used by a concurrent call; retry");
-      }
-      apply.accept(id);
-      return null;
-    });
-    return toProto(op);
-  }
-
-  private void changePrincipal(
-      Caller c, ControlStore.Principal p, String version, String name, String description, Access access, String opId, boolean delete) {
-    ControlStore.Principal fresh = store.principal(p.id()).orElseThrow();
-    checkVersion(p.kind() + " " + p.id(), version, fresh.resourceVersion());
-    long now = clock.getAsLong();
-    ControlStore.Principal next =
-        new ControlStore.Principal(fresh.id(), fresh.accountId(), fresh.kind(), name == null ? fresh.name() : name,
-            description == null ? fresh.description() : description,
-            access == null ? fresh.accountRole() : access.getAccountAccess().getRole().name(),
-            delete ? "RESOURCE_STATE_DELETED" : fresh.state(), fresh.resourceVersion() + 1, opId, fresh.createdAt(), now);
-    if (!store.updatePrincipal(next, fresh.resourceVersion())) {
-      throw ApiErrors.stale(p.kind() + " " + p.id(), version, fresh.resourceVersion() + 1);
-    }
-    if (access != null) {
-      store.setNamespaceAccess(p.id(), namespacePermissions(access));
-    }
-    if (delete) {
-      store.setNamespaceAccess(p.id(), Map.of());
-      for (ControlStore.ApiKey k : store.apiKeys(p.accountId())) {
-        if (k.ownerId().equals(p.id())) {
-          store.updateApiKey(
-              new ControlStore.ApiKey(k.id(), k.accountId(), k.ownerId(), k.ownerType(), k.displayName(), k.description(),
-                  k.tokenSha256(), k.expiryTime(), true, "RESOURCE_STATE_DELETED", k.resourceVersion() + 1, opId, k.createdAt(), now),
-              k.resourceVersion());
-        }
-      }
-    }
-  }
-
-  private void notSelfOwner(Caller c, ControlStore.Principal p, String action) {
-    if (p.accountRole().equals(AccountAccess.Role.ROLE_OWNER.name()) && c.role() != AccountAccess.Role.ROLE_OWNER) {
-      throw ApiErrors.denied("only an Owner may " + action + " an Owner");
-    }
-  }
-
   @Override
   public void updateUser(UpdateUserRequest r, StreamObserver<UpdateUserResponse> o) {
     call(o, () -> {
@@ -664,11 +685,12 @@ public final class CloudApi extends CloudServiceGrpc.CloudServiceImplBase {
       ControlStore.Principal p = principalFor(c, r.getUserId(), ControlStore.Principal.USER);
       notSelfOwner(c, p, "change");
       checkAccess(r.getSpec().getAccess());
-      AsyncOperation result =
-          identityMutation(c, r.getAsyncOperationId(), r.toBuilder().clearAsyncOperationId().build(), "UpdateUser", p.id(),
-              opId -> changePrincipal(c, p, r.getResourceVersion(), r.getSpec().getEmail().isEmpty() ? null : r.getSpec().getEmail(),
-                  null, r.getSpec().getAccess(), opId, false));
-      return UpdateUserResponse.newBuilder().setAsyncOperation(result).build();
+      if (store.operation(r.getAsyncOperationId()).isEmpty()) {
+        precheckVersion("user " + p.id(), r.getResourceVersion(), p.resourceVersion());
+      }
+      return UpdateUserResponse.newBuilder()
+          .setAsyncOperation(identityMutation(c, r.getAsyncOperationId(), withoutId(r), "UpdateUser", p.id(), ""))
+          .build();
     });
   }
 
@@ -682,10 +704,12 @@ public final class CloudApi extends CloudServiceGrpc.CloudServiceImplBase {
       if (p.id().equals(c.principal().id())) {
         throw ApiErrors.invalid("you cannot delete yourself");
       }
-      AsyncOperation result =
-          identityMutation(c, r.getAsyncOperationId(), r.toBuilder().clearAsyncOperationId().build(), "DeleteUser", p.id(),
-              opId -> changePrincipal(c, p, r.getResourceVersion(), null, null, null, opId, true));
-      return DeleteUserResponse.newBuilder().setAsyncOperation(result).build();
+      if (store.operation(r.getAsyncOperationId()).isEmpty()) {
+        precheckVersion("user " + p.id(), r.getResourceVersion(), p.resourceVersion());
+      }
+      return DeleteUserResponse.newBuilder()
+          .setAsyncOperation(identityMutation(c, r.getAsyncOperationId(), withoutId(r), "DeleteUser", p.id(), ""))
+          .build();
     });
   }
 
@@ -699,25 +723,12 @@ public final class CloudApi extends CloudServiceGrpc.CloudServiceImplBase {
       if (r.getAccess().getPermission() == NamespaceAccess.Permission.UNRECOGNIZED) {
         throw ApiErrors.invalid("access.permission is not a known permission");
       }
-      AsyncOperation result =
-          identityMutation(c, r.getAsyncOperationId(), r.toBuilder().clearAsyncOperationId().build(), "SetUserNamespaceAccess", p.id(),
-              opId -> {
-                ControlStore.Principal fresh = store.principal(p.id()).orElseThrow();
-                checkVersion("user " + p.id(), r.getResourceVersion(), fresh.resourceVersion());
-                Map<String, String> access = new java.util.TreeMap<>(store.namespaceAccess(p.id()));
-                if (r.getAccess().getPermission() == NamespaceAccess.Permission.PERMISSION_UNSPECIFIED) {
-                  access.remove(n.name());
-                } else {
-                  access.put(n.name(), r.getAccess().getPermission().name());
-                }
-                store.setNamespaceAccess(p.id(), access);
-                store.updatePrincipal(
-                    new ControlStore.Principal(fresh.id(), fresh.accountId(), fresh.kind(), fresh.name(), fresh.description(),
-                        fresh.accountRole(), fresh.state(), fresh.resourceVersion() + 1, opId,
-                        fresh.createdAt(), clock.getAsLong()),
-                    fresh.resourceVersion());
-              });
-      return SetUserNamespaceAccessResponse.newBuilder().setAsyncOperation(result).build();
+      if (store.operation(r.getAsyncOperationId()).isEmpty()) {
+        precheckVersion("user " + p.id(), r.getResourceVersion(), p.resourceVersion());
+      }
+      return SetUserNamespaceAccessResponse.newBuilder()
+          .setAsyncOperation(identityMutation(c, r.getAsyncOperationId(), withoutId(r), "SetUserNamespaceAccess", p.id(), ""))
+          .build();
     });
   }
 
@@ -728,27 +739,20 @@ public final class CloudApi extends CloudServiceGrpc.CloudServiceImplBase {
     call(o, () -> {
       Caller c = Caller.current();
       requireRole(c, "create service accounts");
+      var earlier = store.operation(r.getAsyncOperationId()).filter(x -> !r.getAsyncOperationId().isEmpty());
       String name = r.getSpec().getName();
-      if (name.isBlank() || name.length() > 64) {
-        throw ApiErrors.invalid("spec.name must be 1-64 characters");
+      if (earlier.isEmpty()) {
+        if (name.isBlank() || name.length() > 64) {
+          throw ApiErrors.invalid("spec.name must be 1-64 characters");
+        }
+        checkAccess(r.getSpec().getAccess());
+        if (store.principalByName(c.accountId(), ControlStore.Principal.SERVICE_ACCOUNT, name).isPresent()) {
+          throw ApiErrors.alreadyExists("a service account named '" + name + "' already exists");
+        }
       }
-      checkAccess(r.getSpec().getAccess());
-      String id = UUID.randomUUID().toString();
-      var earlier = store.operation(r.getAsyncOperationId()).map(ControlStore.AsyncOperation::resource);
-      String saId = earlier.orElse(id);
-      long now = clock.getAsLong();
-      AsyncOperation result =
-          identityMutation(c, r.getAsyncOperationId(), r.toBuilder().clearAsyncOperationId().build(), "CreateServiceAccount", saId,
-              opId -> {
-                if (store.principalByName(c.accountId(), ControlStore.Principal.SERVICE_ACCOUNT, name).isPresent()) {
-                  throw ApiErrors.alreadyExists("a service account named '" + name + "' already exists");
-                }
-                store.insertPrincipal(new ControlStore.Principal(saId, c.accountId(), ControlStore.Principal.SERVICE_ACCOUNT, name,
-                    r.getSpec().getDescription(), r.getSpec().getAccess().getAccountAccess().getRole().name(),
-                    "RESOURCE_STATE_ACTIVE", 1, opId, now, now));
-                store.setNamespaceAccess(saId, namespacePermissions(r.getSpec().getAccess()));
-              });
-      return CreateServiceAccountResponse.newBuilder().setServiceAccountId(saId).setAsyncOperation(result).build();
+      String saId = earlier.map(ControlStore.AsyncOperation::resource).orElse(UUID.randomUUID().toString());
+      AsyncOperation op = identityMutation(c, r.getAsyncOperationId(), withoutId(r), "CreateServiceAccount", saId, "");
+      return CreateServiceAccountResponse.newBuilder().setServiceAccountId(saId).setAsyncOperation(op).build();
     });
   }
 
@@ -783,11 +787,12 @@ public final class CloudApi extends CloudServiceGrpc.CloudServiceImplBase {
       requireRole(c, "change service accounts");
       ControlStore.Principal p = principalFor(c, r.getServiceAccountId(), ControlStore.Principal.SERVICE_ACCOUNT);
       checkAccess(r.getSpec().getAccess());
-      AsyncOperation result =
-          identityMutation(c, r.getAsyncOperationId(), r.toBuilder().clearAsyncOperationId().build(), "UpdateServiceAccount", p.id(),
-              opId -> changePrincipal(c, p, r.getResourceVersion(), r.getSpec().getName().isEmpty() ? null : r.getSpec().getName(),
-                  r.getSpec().getDescription(), r.getSpec().getAccess(), opId, false));
-      return UpdateServiceAccountResponse.newBuilder().setAsyncOperation(result).build();
+      if (store.operation(r.getAsyncOperationId()).isEmpty()) {
+        precheckVersion("service account " + p.id(), r.getResourceVersion(), p.resourceVersion());
+      }
+      return UpdateServiceAccountResponse.newBuilder()
+          .setAsyncOperation(identityMutation(c, r.getAsyncOperationId(), withoutId(r), "UpdateServiceAccount", p.id(), ""))
+          .build();
     });
   }
 
@@ -797,10 +802,12 @@ public final class CloudApi extends CloudServiceGrpc.CloudServiceImplBase {
       Caller c = Caller.current();
       requireRole(c, "delete service accounts");
       ControlStore.Principal p = principalFor(c, r.getServiceAccountId(), ControlStore.Principal.SERVICE_ACCOUNT);
-      AsyncOperation result =
-          identityMutation(c, r.getAsyncOperationId(), r.toBuilder().clearAsyncOperationId().build(), "DeleteServiceAccount", p.id(),
-              opId -> changePrincipal(c, p, r.getResourceVersion(), null, null, null, opId, true));
-      return DeleteServiceAccountResponse.newBuilder().setAsyncOperation(result).build();
+      if (store.operation(r.getAsyncOperationId()).isEmpty()) {
+        precheckVersion("service account " + p.id(), r.getResourceVersion(), p.resourceVersion());
+      }
+      return DeleteServiceAccountResponse.newBuilder()
+          .setAsyncOperation(identityMutation(c, r.getAsyncOperationId(), withoutId(r), "DeleteServiceAccount", p.id(), ""))
+          .build();
     });
   }
 
@@ -830,14 +837,13 @@ public final class CloudApi extends CloudServiceGrpc.CloudServiceImplBase {
       requireKeyManager(c, ownerId, "create API keys");
       if (store.operation(r.getAsyncOperationId()).isPresent()) {
         // A key's token is shown once: a retried create cannot show it again.
-        replay(r.getAsyncOperationId(), hash(r.toBuilder().clearAsyncOperationId().build()), c);
+        replay(r.getAsyncOperationId(), hash(withoutId(r)), c);
         throw ApiErrors.alreadyExists(
             "API key of operation '" + r.getAsyncOperationId() + "' was already created; its token was returned then"
                 + " and is not stored: create a new key if it was lost");
       }
-      ControlStore.Principal owner =
-          store.principal(ownerId).filter(p -> p.accountId().equals(c.accountId()) && p.state().equals("RESOURCE_STATE_ACTIVE"))
-              .orElseThrow(() -> ApiErrors.notFound("spec.owner_id '" + ownerId + "' is not an active user or service account"));
+      store.principal(ownerId).filter(p -> p.accountId().equals(c.accountId()) && p.state().equals("RESOURCE_STATE_ACTIVE"))
+          .orElseThrow(() -> ApiErrors.notFound("spec.owner_id '" + ownerId + "' is not an active user or service account"));
       if (spec.getDisplayName().isBlank() || spec.getDisplayName().length() > 64) {
         throw ApiErrors.invalid("spec.display_name must be 1-64 characters");
       }
@@ -851,13 +857,8 @@ public final class CloudApi extends CloudServiceGrpc.CloudServiceImplBase {
       }
       String keyId = UUID.randomUUID().toString().replace("-", "").substring(0, 20);
       String token = ApiKeyAuth.newToken(keyId);
-      AsyncOperation result =
-          identityMutation(c, r.getAsyncOperationId(), r.toBuilder().clearAsyncOperationId().build(), "CreateApiKey", keyId,
-              opId -> store.insertApiKey(new ControlStore.ApiKey(keyId, c.accountId(), owner.id(),
-                  owner.kind().equals(ControlStore.Principal.USER) ? OwnerType.OWNER_TYPE_USER.name() : OwnerType.OWNER_TYPE_SERVICE_ACCOUNT.name(),
-                  spec.getDisplayName(), spec.getDescription(), ApiKeyAuth.sha256(token), expiry, spec.getDisabled(),
-                  "RESOURCE_STATE_ACTIVE", 1, opId, now, now)));
-      return CreateApiKeyResponse.newBuilder().setKeyId(keyId).setToken(token).setAsyncOperation(result).build();
+      AsyncOperation op = identityMutation(c, r.getAsyncOperationId(), withoutId(r), "CreateApiKey", keyId, ApiKeyAuth.sha256(token));
+      return CreateApiKeyResponse.newBuilder().setKeyId(keyId).setToken(token).setAsyncOperation(op).build();
     });
   }
 
@@ -889,31 +890,18 @@ public final class CloudApi extends CloudServiceGrpc.CloudServiceImplBase {
     });
   }
 
-  private void changeKey(ControlStore.ApiKey k, String version, ApiKeySpec spec, boolean delete, String opId) {
-    ControlStore.ApiKey fresh = store.apiKey(k.id()).orElseThrow();
-    checkVersion("API key " + k.id(), version, fresh.resourceVersion());
-    long now = clock.getAsLong();
-    ControlStore.ApiKey next =
-        new ControlStore.ApiKey(fresh.id(), fresh.accountId(), fresh.ownerId(), fresh.ownerType(),
-            spec == null || spec.getDisplayName().isEmpty() ? fresh.displayName() : spec.getDisplayName(),
-            spec == null ? fresh.description() : spec.getDescription(), fresh.tokenSha256(), fresh.expiryTime(),
-            delete || (spec != null && spec.getDisabled()), delete ? "RESOURCE_STATE_DELETED" : fresh.state(),
-            fresh.resourceVersion() + 1, opId, fresh.createdAt(), now);
-    if (!store.updateApiKey(next, fresh.resourceVersion())) {
-      throw ApiErrors.stale("API key " + k.id(), version, fresh.resourceVersion() + 1);
-    }
-  }
-
   @Override
   public void updateApiKey(UpdateApiKeyRequest r, StreamObserver<UpdateApiKeyResponse> o) {
     call(o, () -> {
       Caller c = Caller.current();
       ControlStore.ApiKey k = keyFor(c, r.getKeyId());
       requireKeyManager(c, k.ownerId(), "change API keys");
-      AsyncOperation result =
-          identityMutation(c, r.getAsyncOperationId(), r.toBuilder().clearAsyncOperationId().build(), "UpdateApiKey", k.id(),
-              opId -> changeKey(k, r.getResourceVersion(), r.getSpec(), false, opId));
-      return UpdateApiKeyResponse.newBuilder().setAsyncOperation(result).build();
+      if (store.operation(r.getAsyncOperationId()).isEmpty()) {
+        precheckVersion("API key " + k.id(), r.getResourceVersion(), k.resourceVersion());
+      }
+      return UpdateApiKeyResponse.newBuilder()
+          .setAsyncOperation(identityMutation(c, r.getAsyncOperationId(), withoutId(r), "UpdateApiKey", k.id(), ""))
+          .build();
     });
   }
 
@@ -923,10 +911,12 @@ public final class CloudApi extends CloudServiceGrpc.CloudServiceImplBase {
       Caller c = Caller.current();
       ControlStore.ApiKey k = keyFor(c, r.getKeyId());
       requireKeyManager(c, k.ownerId(), "delete API keys");
-      AsyncOperation result =
-          identityMutation(c, r.getAsyncOperationId(), r.toBuilder().clearAsyncOperationId().build(), "DeleteApiKey", k.id(),
-              opId -> changeKey(k, r.getResourceVersion(), null, true, opId));
-      return DeleteApiKeyResponse.newBuilder().setAsyncOperation(result).build();
+      if (store.operation(r.getAsyncOperationId()).isEmpty()) {
+        precheckVersion("API key " + k.id(), r.getResourceVersion(), k.resourceVersion());
+      }
+      return DeleteApiKeyResponse.newBuilder()
+          .setAsyncOperation(identityMutation(c, r.getAsyncOperationId(), withoutId(r), "DeleteApiKey", k.id(), ""))
+          .build();
     });
   }
 }

@@ -67,7 +67,8 @@ public final class ControlStore {
       String state,
       String failureReason,
       long startedAt,
-      long finishedAt) {}
+      long finishedAt,
+      String requestJson) {}
 
   private final ControlDb db;
 
@@ -272,19 +273,28 @@ public final class ControlStore {
     return db.jdbc()
             .update(
                 "INSERT INTO async_operations (id, account_id, principal_id, operation_type, resource, request_sha256, state,"
-                    + " failure_reason, started_at, finished_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING",
+                    + " failure_reason, started_at, finished_at, request_json) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
+                    + " ON CONFLICT DO NOTHING",
                 o.id(), o.accountId(), o.principalId(), o.operationType(), o.resource(), o.requestSha256(), o.state(),
-                o.failureReason(), o.startedAt(), o.finishedAt())
+                o.failureReason(), o.startedAt(), o.finishedAt(), o.requestJson())
         == 1;
   }
 
   public Optional<AsyncOperation> operation(String id) {
     return db.jdbc()
-        .query("SELECT id, account_id, principal_id, operation_type, resource, request_sha256, state, failure_reason,"
-                + " started_at, finished_at FROM async_operations WHERE id = ?", OPERATION, id)
+        .query(OPERATION_SELECT + " WHERE id = ?", OPERATION, id)
         .stream()
         .findFirst();
   }
+
+  /** Operations not finished yet, oldest first (the start-up reconciler's work list). */
+  public List<AsyncOperation> unfinishedOperations() {
+    return db.jdbc().query(OPERATION_SELECT + " WHERE finished_at = 0 ORDER BY started_at, id", OPERATION);
+  }
+
+  private static final String OPERATION_SELECT =
+      "SELECT id, account_id, principal_id, operation_type, resource, request_sha256, state, failure_reason,"
+          + " started_at, finished_at, request_json FROM async_operations";
 
   /** Moves an operation to a state; a finished operation never changes again. */
   public void finishOperation(String id, String state, String failureReason, long at) {
@@ -353,5 +363,5 @@ public final class ControlStore {
   private static final RowMapper<AsyncOperation> OPERATION =
       (rs, i) ->
           new AsyncOperation(rs.getString(1), rs.getString(2), rs.getString(3), rs.getString(4), rs.getString(5), rs.getString(6),
-              rs.getString(7), rs.getString(8), rs.getLong(9), rs.getLong(10));
+              rs.getString(7), rs.getString(8), rs.getLong(9), rs.getLong(10), rs.getString(11));
 }
