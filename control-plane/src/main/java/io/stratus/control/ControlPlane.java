@@ -8,6 +8,8 @@ import io.stratus.control.api.CloudApi;
 import io.stratus.control.cell.ControlCell;
 import io.stratus.control.db.ControlDb;
 import io.stratus.control.db.ControlStore;
+import io.stratus.control.workflows.CellActivitiesImpl;
+import io.stratus.control.workflows.CellWorkflowImpl;
 import io.stratus.control.workflows.NamespaceChange;
 import io.stratus.control.workflows.NamespaceInfrastructure;
 import io.stratus.control.workflows.NamespaceWorkflowImpl;
@@ -68,9 +70,10 @@ public final class ControlPlane implements AutoCloseable {
     this.cell = ControlCell.start(settings.dataDir(), settings.bindAddress(), settings.controlCellPort());
     WorkflowClient client = cell.client();
     var worker = cell.worker();
-    worker.registerWorkflowImplementationTypes(NamespaceWorkflowImpl.class, RequestWorkflowImpl.class);
+    worker.registerWorkflowImplementationTypes(NamespaceWorkflowImpl.class, RequestWorkflowImpl.class, CellWorkflowImpl.class);
+    NamespaceInfrastructure infra = infrastructure.apply(store);
     worker.registerActivitiesImplementations(
-        new ProvisioningActivitiesImpl(store, client, infrastructure.apply(store), settings.domain(), clock));
+        new ProvisioningActivitiesImpl(store, client, infra, settings.domain(), clock), new CellActivitiesImpl(store, infra));
     cell.startWorkers();
     CloudApi cloudApi = new CloudApi(store, client, settings.domain(), clock);
     try {
