@@ -57,6 +57,8 @@ public class CellWorkflowImpl implements CellWorkflow {
 
   private final Deque<CellChange> queue = new ArrayDeque<>();
   private final List<ChangeResult> results = new ArrayList<>();
+  /** The change being carried out: neither queued nor done, and still a duplicate if sent again. */
+  private CellChange current;
 
   @Override
   public void run(String cellId, List<CellChange> pending, List<ChangeResult> done) {
@@ -66,9 +68,10 @@ public class CellWorkflowImpl implements CellWorkflow {
     }
     while (true) {
       Workflow.await(() -> !queue.isEmpty());
-      CellChange change = queue.poll();
-      ChangeResult result = apply(cellId, change);
+      current = queue.poll();
+      ChangeResult result = apply(cellId, current);
       results.add(result);
+      current = null;
       while (results.size() > REMEMBERED) {
         results.remove(0);
       }
@@ -81,7 +84,9 @@ public class CellWorkflowImpl implements CellWorkflow {
   @Override
   public void submit(CellChange change) {
     String id = change.changeId();
-    if (results.stream().anyMatch(r -> r.operationId().equals(id)) || queue.stream().anyMatch(c -> c.changeId().equals(id))) {
+    if ((current != null && current.changeId().equals(id))
+        || results.stream().anyMatch(r -> r.operationId().equals(id))
+        || queue.stream().anyMatch(c -> c.changeId().equals(id))) {
       return;
     }
     queue.add(change);
