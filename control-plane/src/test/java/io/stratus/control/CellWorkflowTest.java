@@ -130,6 +130,26 @@ class CellWorkflowTest {
           .containsExactly(
               tuple("cell-0", "draining", "127.0.0.1:" + cloud.cells().get(0).adminPort()),
               tuple("cell-1", "active", "127.0.0.1:" + cloud.cells().get(1).adminPort()));
+      // A registration at an address where nothing answers: recorded, but not active (placement
+      // skips it) while the entity waits; the cell's real registration supersedes it.
+      CellChange right = cloud.registration(1);
+      int deadPort;
+      try (java.net.ServerSocket s = new java.net.ServerSocket(0)) {
+        deadPort = s.getLocalPort();
+      }
+      CellChange wrong = CellChange.register("cell-1", ControlPlane.DEFAULT_REGION, 1, right.frontendAddress(), "127.0.0.1:" + deadPort, 100);
+      CellWorkflow.send(control, ControlCell.TASK_QUEUE, wrong);
+      Awaitility.await().atMost(WAIT).until(() -> store.cell("cell-1").orElseThrow().adminAddress().endsWith(":" + deadPort));
+      assertThat(store.cell("cell-1").orElseThrow().state()).isEqualTo("registering");
+      CellChange again = CellChange.register("cell-1", ControlPlane.DEFAULT_REGION, 1, right.frontendAddress(), right.adminAddress(), 101);
+      CellWorkflow.send(control, ControlCell.TASK_QUEUE, again);
+      assertThat(carriedOut(control, wrong).failureReason()).contains("superseded by a later registration");
+      assertThat(carriedOut(control, again).fulfilled()).isTrue();
+      assertThat(store.cell("cell-1")).hasValueSatisfying(c -> {
+        assertThat(c.state()).isEqualTo("active");
+        assertThat(c.adminAddress()).isEqualTo(right.adminAddress());
+      });
+
       CellChange activate = CellChange.activate("activate-cell-0", "cell-0");
       CellWorkflow.send(control, ControlCell.TASK_QUEUE, activate);
       assertThat(carriedOut(control, activate).fulfilled()).isTrue();
@@ -143,6 +163,7 @@ class CellWorkflowTest {
       // The history for ReplayTest (copied into test resources by hand when the code changes on purpose).
       Path out = Files.createDirectories(Path.of("target", "recorded-histories"));
       Files.writeString(out.resolve("cell-entity.json"), control.fetchHistory(CellWorkflow.id("cell-0")).toJson(true));
+      Files.writeString(out.resolve("cell-entity-superseded.json"), control.fetchHistory(CellWorkflow.id("cell-1")).toJson(true));
     }
   }
 }
