@@ -46,17 +46,20 @@ public interface CellWorkflow {
 
   /**
    * Waits until the cell's entity has carried out {@code change}; its outcome, or empty when
-   * {@code timeout} passed first.
+   * {@code timeout} passed first (an IllegalStateException when the entity could not be asked).
    */
   static Optional<ChangeResult> await(WorkflowClient client, CellChange change, Duration timeout) throws InterruptedException {
     CellWorkflow entity = client.newWorkflowStub(CellWorkflow.class, id(change.cellId()));
     long deadline = System.nanoTime() + timeout.toNanos();
+    RuntimeException lastError = null;
     while (true) {
       List<ChangeResult> results;
       try {
         results = entity.results();
+        lastError = null;
       } catch (RuntimeException e) {
         results = List.of(); // not answering queries yet (just started); ask again
+        lastError = e;
       }
       for (ChangeResult r : results) {
         if (r.operationId().equals(change.changeId())) {
@@ -64,6 +67,9 @@ public interface CellWorkflow {
         }
       }
       if (System.nanoTime() > deadline) {
+        if (lastError != null) {
+          throw new IllegalStateException("the entity workflow " + id(change.cellId()) + " does not answer queries: " + lastError, lastError);
+        }
         return Optional.empty();
       }
       Thread.sleep(50);
