@@ -8,6 +8,8 @@ import io.stratus.control.api.CloudApi;
 import io.stratus.control.cell.ControlCell;
 import io.stratus.control.db.ControlDb;
 import io.stratus.control.db.ControlStore;
+import io.stratus.control.workflows.CellActivitiesImpl;
+import io.stratus.control.workflows.CellWorkflowImpl;
 import io.stratus.control.workflows.NamespaceChange;
 import io.stratus.control.workflows.NamespaceInfrastructure;
 import io.stratus.control.workflows.NamespaceWorkflowImpl;
@@ -69,9 +71,12 @@ public final class ControlPlane implements AutoCloseable {
     WorkflowClient client = cell.client();
     var worker = cell.worker();
     worker.registerWorkflowImplementationTypes(
-        NamespaceWorkflowImpl.class, RequestWorkflowImpl.class, io.stratus.control.workflows.IdentityRequestWorkflowImpl.class);
+        NamespaceWorkflowImpl.class, RequestWorkflowImpl.class, CellWorkflowImpl.class,
+        io.stratus.control.workflows.IdentityRequestWorkflowImpl.class);
+    NamespaceInfrastructure infra = infrastructure.apply(store);
     worker.registerActivitiesImplementations(
-        new ProvisioningActivitiesImpl(store, client, infrastructure.apply(store), settings.domain(), clock),
+        new ProvisioningActivitiesImpl(store, client, infra, settings.domain(), clock),
+        new CellActivitiesImpl(store, infra),
         new io.stratus.control.api.IdentityChanges(store, clock));
     cell.startWorkers();
     CloudApi cloudApi = new CloudApi(store, client, settings.domain(), clock);

@@ -12,6 +12,10 @@ import io.stratus.control.adapters.ingress.SniRouter;
 import io.stratus.control.db.ControlStore;
 import io.stratus.control.infra.CellAdminClients;
 import io.stratus.control.infra.CloudInfrastructure;
+import io.stratus.control.cell.ControlCell;
+import io.stratus.control.workflows.CellChange;
+import io.stratus.control.workflows.CellWorkflow;
+import io.stratus.control.workflows.ChangeResult;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.net.InetSocketAddress;
@@ -51,6 +55,9 @@ public final class LocalCloud implements AutoCloseable {
   }
 
   private static final String BIND = "127.0.0.1";
+
+  /** Namespaces each local cell may hold. */
+  static final int CELL_CAPACITY = 100;
 
   private final Options options;
   private final List<AutoCloseable> open = new ArrayList<>();
@@ -96,31 +103,64 @@ public final class LocalCloud implements AutoCloseable {
           ControlPlane.start(
               new ControlPlaneSettings(dir.resolve("control"), "", "", "", options.apiPort(), 0, options.domain(), BIND),
               store -> {
-                for (int i = 0; i < cells.size(); i++) {
-                  CellServer c = cells.get(i);
-                  store.upsertCell(new ControlStore.Cell("cell-" + i, ControlPlane.DEFAULT_REGION, i,
-                      BIND + ":" + c.port(), BIND + ":" + c.adminPort(), 100, "active"));
-                }
                 CellAdminClients clients = new CellAdminClients(controlIdentity, adminCa.trustAnchors());
                 open.add(clients);
-                // Cells may listen on other ports than last time: routes follow their cell.
-                for (var route : routes.list()) {
-                  String ns = route.host().substring(0, route.host().length() - options.domain().length() - 1);
-                  store.namespace(ns).flatMap(n -> n.cellId() == null ? java.util.Optional.empty() : store.cell(n.cellId()))
-                      .ifPresent(cell -> {
-                        String[] hp = cell.frontendAddress().split(":");
-                        routes.put(new io.stratus.control.adapters.ingress.Route(route.host(), hp[0], Integer.parseInt(hp[1])));
-                      });
-                }
                 return new CloudInfrastructure(store, clients, endpointCa, dns, routes, options.domain(),
                     new InetSocketAddress(BIND, edge.port()), new InetSocketAddress(BIND, dns.port()));
               });
+      registerCells();
+      // Cells may listen on other ports than last time: routes follow their cell.
+      ControlStore store = control.store();
+      for (var route : routes.list()) {
+        String ns = route.host().substring(0, route.host().length() - options.domain().length() - 1);
+        store.namespace(ns).flatMap(n -> n.cellId() == null ? java.util.Optional.empty() : store.cell(n.cellId()))
+            .ifPresent(cell -> {
+              String[] hp = cell.frontendAddress().split(":");
+              routes.put(new io.stratus.control.adapters.ingress.Route(route.host(), hp[0], Integer.parseInt(hp[1])));
+            });
+      }
     } catch (IOException e) {
       close();
       throw new UncheckedIOException(e);
     } catch (RuntimeException e) {
       close();
       throw e;
+    }
+  }
+
+  /** How long start-up waits for the cells' entity workflows to see them answer. */
+  static final Duration CELL_REGISTRATION_TIMEOUT = Duration.ofSeconds(60);
+
+  /** The registration of cell {@code i} as it listens now (its change id changes when its addresses do). */
+  public CellChange registration(int i) {
+    CellServer c = cells.get(i);
+    return CellChange.register("cell-" + i, ControlPlane.DEFAULT_REGION, i, BIND + ":" + c.port(), BIND + ":" + c.adminPort(), CELL_CAPACITY);
+  }
+
+  /** Hands each cell's registration to its entity workflow and waits until each is carried out and the cell active. */
+  private void registerCells() {
+    var client = control.controlCell().client();
+    List<CellChange> changes = new ArrayList<>();
+    for (int i = 0; i < cells.size(); i++) {
+      changes.add(registration(i));
+      CellWorkflow.send(client, ControlCell.TASK_QUEUE, changes.get(i));
+    }
+    long deadline = System.nanoTime() + CELL_REGISTRATION_TIMEOUT.toNanos();
+    for (CellChange change : changes) {
+      ChangeResult result;
+      try {
+        Duration left = Duration.ofNanos(Math.max(0, deadline - System.nanoTime()));
+        result = CellWorkflow.await(client, change, left).orElseThrow(() -> new IllegalStateException(
+            change.cellId() + " (admin API " + change.adminAddress() + ") was not registered within "
+                + CELL_REGISTRATION_TIMEOUT.toSeconds() + " s: its entity workflow " + CellWorkflow.id(change.cellId())
+                + " is still waiting for it to answer GetCellHealth"));
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+        throw new IllegalStateException("interrupted while registering " + change.cellId(), e);
+      }
+      if (!result.fulfilled()) {
+        throw new IllegalStateException("registering " + change.cellId() + " failed: " + result.failureReason());
+      }
     }
   }
 

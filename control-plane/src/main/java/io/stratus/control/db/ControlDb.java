@@ -56,6 +56,9 @@ public final class ControlDb implements AutoCloseable {
       c.addDataSourceProperty("journal_mode", "WAL");
       c.addDataSourceProperty("busy_timeout", "30000");
       c.addDataSourceProperty("foreign_keys", "true");
+      // BEGIN IMMEDIATE: a transaction that reads then writes takes the write lock up front, so it
+      // waits (busy_timeout) instead of failing with SQLITE_BUSY when it would upgrade.
+      c.addDataSourceProperty("transaction_mode", "IMMEDIATE");
       c.setConnectionInitSql("PRAGMA busy_timeout=30000");
     } else {
       c.setMaximumPoolSize(8);

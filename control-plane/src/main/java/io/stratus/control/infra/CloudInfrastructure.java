@@ -88,6 +88,18 @@ public final class CloudInfrastructure implements NamespaceInfrastructure {
     return cells.stub(cell.adminAddress());
   }
 
+  @Override
+  public void checkCellHealth(ControlStore.Cell cell) {
+    var health = admin(cell).getCellHealth(io.stratus.cell.admin.v1.GetCellHealthRequest.getDefaultInstance());
+    if (!health.getCellName().equals(cell.id())) {
+      throw ApplicationFailure.newFailure(
+          "the admin API at " + cell.adminAddress() + " is cell '" + health.getCellName() + "', not " + cell.id(), "WrongCell");
+    }
+    if (!health.getStatus().equals("SERVING")) {
+      throw ApplicationFailure.newFailure("cell " + cell.id() + " is " + health.getStatus(), "NotServing");
+    }
+  }
+
   /** The cell's form of the namespace: its settings plus the API keys allowed on it. */
   NamespaceSpec cellSpec(ControlStore.Namespace n) {
     var spec = NamespaceSpecs.fromJson(n.specJson());

@@ -23,4 +23,12 @@ public interface NamespaceInfrastructure {
 
   /** Removes route, DNS record, cell registration and certificate; absent parts are fine. */
   void deprovision(ControlStore.Cell cell, ControlStore.Namespace namespace, String host, String requestId);
+
+  /**
+   * Throws until {@code cell} answers its admin API's health check as serving, under its own name
+   * (the cell entity's registration waits on it). Infrastructure without cells cannot check.
+   */
+  default void checkCellHealth(ControlStore.Cell cell) {
+    throw new IllegalStateException("this control plane has no access to cells' admin APIs (cell " + cell.id() + ")");
+  }
 }

@@ -59,6 +59,8 @@ public class NamespaceWorkflowImpl implements NamespaceWorkflow {
               .build());
 
   private final Deque<NamespaceChange> queue = new ArrayDeque<>();
+  /** The operation being carried out now (a re-sent copy of it is a duplicate too). */
+  private String current = "";
   private final List<String> done = new ArrayList<>();
   private boolean exists;
   private boolean deleted;
@@ -73,8 +75,10 @@ public class NamespaceWorkflowImpl implements NamespaceWorkflow {
     while (true) {
       Workflow.await(() -> !queue.isEmpty());
       NamespaceChange change = queue.poll();
+      current = change.operationId();
       ChangeResult result = apply(change);
       remember(change.operationId());
+      current = "";
       Workflow.newExternalWorkflowStub(RequestWorkflow.class, RequestWorkflow.id(change.operationId())).completed(result);
       if (deleted && queue.isEmpty()) {
         return;
@@ -88,6 +92,7 @@ public class NamespaceWorkflowImpl implements NamespaceWorkflow {
   @Override
   public void submit(NamespaceChange change) {
     if (done.contains(change.operationId())
+        || current.equals(change.operationId())
         || queue.stream().anyMatch(c -> c.operationId().equals(change.operationId()))) {
       return;
     }
