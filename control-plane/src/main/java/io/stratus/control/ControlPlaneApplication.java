@@ -50,7 +50,10 @@ public class ControlPlaneApplication {
             env.getProperty("stratus.cloud.dns-port", Integer.class, defaults.dnsPort()),
             env.getProperty("stratus.cloud.api-port", Integer.class, defaults.apiPort()),
             env.getProperty("stratus.cloud.cell-base-port", Integer.class, defaults.cellBasePort()),
-            defaults.cells());
+            defaults.cells(),
+            // The control database: SQLite under the data directory unless a JDBC URL is given,
+            // e.g. jdbc:postgresql://127.0.0.1:5432/stratus_control?user=postgres
+            env.getProperty("stratus.control.db.url", ""));
     LocalCloud cloud = LocalCloud.start(options);
     StringBuilder text = new StringBuilder();
     cloud.describe().forEach(line -> text.append(line).append('\n'));

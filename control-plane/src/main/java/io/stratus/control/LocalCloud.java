@@ -44,13 +44,18 @@ public final class LocalCloud implements AutoCloseable {
    * @param apiPort the Cloud Ops API
    * @param cellBasePort cell i listens on base+2i (frontend) and base+2i+1 (admin); 0: free ports
    */
-  public record Options(Path dataDir, String domain, int edgePort, int dnsPort, int apiPort, int cellBasePort, int cells) {
+  public record Options(
+      Path dataDir, String domain, int edgePort, int dnsPort, int apiPort, int cellBasePort, int cells, String controlDbUrl) {
+    public Options {
+      controlDbUrl = controlDbUrl == null ? "" : controlDbUrl;
+    }
+
     public static Options forTest(Path dataDir) {
-      return new Options(dataDir, "stratus.localhost", 0, 0, 0, 0, 2);
+      return new Options(dataDir, "stratus.localhost", 0, 0, 0, 0, 2, "");
     }
 
     public static Options defaults(Path dataDir) {
-      return new Options(dataDir, "stratus.localhost", 7233, 7253, 7243, 7301, 2);
+      return new Options(dataDir, "stratus.localhost", 7233, 7253, 7243, 7301, 2, "");
     }
   }
 
@@ -101,7 +106,7 @@ public final class LocalCloud implements AutoCloseable {
 
       control =
           ControlPlane.start(
-              new ControlPlaneSettings(dir.resolve("control"), "", "", "", options.apiPort(), 0, options.domain(), BIND),
+              new ControlPlaneSettings(dir.resolve("control"), options.controlDbUrl(), "", "", options.apiPort(), 0, options.domain(), BIND),
               store -> {
                 CellAdminClients clients = new CellAdminClients(controlIdentity, adminCa.trustAnchors());
                 open.add(clients);

@@ -41,13 +41,15 @@ import org.xbill.DNS.Type;
 /**
  * kill -9 of the control plane process at each step of provisioning: after a restart on the same
  * data directory every namespace still ends Active exactly once, registered in one cell, with one
- * certificate, one DNS record and one route.
+ * certificate, one DNS record and one route. The control database is PostgreSQL, as in
+ * production.
  */
 class ControlPlaneCrashTest {
   static final List<String> STEPS = List.of("place", "registerInCell", "provisionCertificate", "publishDns", "addRoute", "probe");
 
   Path dir;
   Process process;
+  PostgresDatabase database;
   int apiPort;
   int edgePort;
   int dnsPort;
@@ -59,6 +61,9 @@ class ControlPlaneCrashTest {
       if (!process.waitFor(30, TimeUnit.SECONDS)) {
         process.destroyForcibly();
       }
+    }
+    if (database != null) {
+      database.close();
     }
   }
 
@@ -79,7 +84,8 @@ class ControlPlaneCrashTest {
         new ProcessBuilder(java, "-XX:TieredStopAtLevel=1", "-cp", System.getProperty("java.class.path"),
                 ControlPlaneApplication.class.getName(), "--stratus.cloud.data-dir=" + dir,
                 "--stratus.cloud.api-port=" + apiPort, "--stratus.cloud.edge-port=" + edgePort,
-                "--stratus.cloud.dns-port=" + dnsPort, "--stratus.cloud.cell-base-port=0")
+                "--stratus.cloud.dns-port=" + dnsPort, "--stratus.cloud.cell-base-port=0",
+                "--stratus.control.db.url=" + database.url() + "?user=" + PostgresDatabase.USER)
             .redirectErrorStream(true)
             .redirectOutput(ProcessBuilder.Redirect.appendTo(log().toFile()))
             .start();
@@ -109,6 +115,7 @@ class ControlPlaneCrashTest {
   @Test
   void killedAtEveryStepEachNamespaceEndsActiveExactlyOnce() throws Exception {
     dir = Files.createTempDirectory("control-crash-");
+    database = new PostgresDatabase();
     apiPort = freePort();
     edgePort = freePort();
     dnsPort = freePort();
