@@ -235,6 +235,14 @@ final class QueueProcessor {
         (shard, keys) -> {
           try {
             engine.store.deleteTasks(shard, engine.shard(shard).rangeId(), keys);
+          } catch (io.stratus.cell.persistence.ConditionFailedException ex) {
+            if (ex.shardOwnershipLost()) {
+              // the new owner reloaded these tasks and deletes them once it has run them
+              engine.ownershipLost(shard);
+              log.info("shard {} moved; its new owner deletes {} completed tasks", shard, keys.size());
+            } else {
+              log.warn("deleting {} completed tasks of shard {} failed", keys.size(), shard, ex);
+            }
           } catch (RuntimeException ex) {
             log.warn("deleting {} completed tasks of shard {} failed", keys.size(), shard, ex);
           }

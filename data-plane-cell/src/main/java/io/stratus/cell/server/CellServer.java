@@ -125,9 +125,10 @@ public final class CellServer implements AutoCloseable {
           "cannot listen on " + config.ip() + ":" + port + " (is another process using the port?)", e);
     }
     if (config.clustered()) {
-      history.start(this::ownsShard);
+      history.start(this::ownsShard, membership::leaseHeld);
       MatchingService router = matching;
       membership.start(
+          history::releaseAll,
           () -> {
             history.rebalance(this::ownsShard);
             localMatching.handOff(
