@@ -202,7 +202,10 @@ final class QueueProcessor {
         return;
       }
       long backoff = Math.min(10_000, 100L << Math.min(failures, 7));
-      if (failures >= 3) {
+      if (failures >= 3 && e instanceof io.stratus.cell.common.CellException ce && ce.code() == io.stratus.cell.common.CellException.Code.UNAVAILABLE) {
+        // a dependency is down (e.g. visibility): the message says which; no stack trace per retry
+        log.warn("task {} failed {} times, retrying in {} ms: {}", task, failures + 1, backoff, e.getMessage());
+      } else if (failures >= 3) {
         log.warn("task {} failed {} times, retrying in {} ms", task, failures + 1, backoff, e);
       } else {
         log.debug("task {} failed, retrying in {} ms: {}", task, backoff, e.toString());
