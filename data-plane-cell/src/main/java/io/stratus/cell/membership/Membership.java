@@ -124,7 +124,10 @@ public final class Membership implements AutoCloseable {
   private void tick() {
     try {
       if (lapsed || clock.millis() >= leaseUntil) {
-        lapsed = true;
+        if (!lapsed) {
+          lapsed = true;
+          log.warn("membership lease ran out (paused or cut off); dropping what this host owned and rejoining");
+        }
         onLapse.run();
         if (clock.millis() >= leaseUntil) {
           return; // not renewed yet: own nothing until the heartbeat gets through

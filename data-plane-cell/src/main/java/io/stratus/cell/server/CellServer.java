@@ -48,6 +48,7 @@ public final class CellServer implements AutoCloseable {
   private final Backends backends;
   private Membership membership;
   private Peers peers;
+  private io.stratus.cell.cluster.Forwarding forwarding;
   private final HistoryEngine history;
   private final Server server;
   private final ExecutorService rpcThreads;
@@ -109,8 +110,9 @@ public final class CellServer implements AutoCloseable {
     if (config.clustered()) {
       localMatching.setTaskStarter(new RoutingTaskStarter(history, membership, peers));
       history.setCrossWorkflow(new RoutingCrossWorkflow(history.localCross(), history, membership, peers));
+      forwarding = new Forwarding(membership, history, namespaces, peers);
       builder
-          .addService(ServerInterceptors.intercept(workflowService, new Forwarding(membership, history, namespaces, peers)))
+          .addService(ServerInterceptors.intercept(workflowService, forwarding))
           .addService(PeerService.bind(localMatching, history, history.localCross()));
     } else {
       localMatching.setTaskStarter(history);
@@ -131,6 +133,7 @@ public final class CellServer implements AutoCloseable {
           history::releaseAll,
           () -> {
             history.rebalance(this::ownsShard);
+            forwarding.abandonCallsToDeparted();
             localMatching.handOff(
                 (ns, queue) -> membership.isSelf(membership.ownerOfTaskQueue(ns, queue)), router);
           });
