@@ -130,7 +130,10 @@ public final class CellServer implements AutoCloseable {
       history.start(this::ownsShard, membership::leaseHeld);
       MatchingService router = matching;
       membership.start(
-          history::releaseAll,
+          () -> {
+            history.releaseAll();
+            localMatching.releaseAllPollers();
+          },
           () -> {
             history.rebalance(this::ownsShard);
             forwarding.abandonCallsToDeparted();
