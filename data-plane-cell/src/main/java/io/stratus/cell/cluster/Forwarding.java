@@ -37,6 +37,9 @@ public final class Forwarding implements ServerInterceptor {
   private final HistoryEngine history;
   private final NamespaceResolver namespaces;
   private final Peers peers;
+  /** Forwarded calls in flight, by the id of the host they went to. */
+  private final java.util.concurrent.ConcurrentHashMap<ClientCall<?, ?>, String> inFlight =
+      new java.util.concurrent.ConcurrentHashMap<>();
 
   public Forwarding(Membership membership, HistoryEngine history, NamespaceResolver namespaces, Peers peers) {
     this.membership = membership;
@@ -105,6 +108,27 @@ public final class Forwarding implements ServerInterceptor {
     };
   }
 
+  /**
+   * Ends the forwarded calls still waiting on a host that left the cell (expired: crashed, frozen
+   * or cut off) with UNAVAILABLE, so their callers retry against the new owner at once instead of
+   * waiting out their deadline (a worker's long poll parked on a frozen host would otherwise hold
+   * one of its pollers for up to 70 s).
+   */
+  public void abandonCallsToDeparted() {
+    java.util.Set<String> live = new java.util.HashSet<>();
+    for (Host h : membership.live()) {
+      live.add(h.id());
+    }
+    inFlight.forEach(
+        (cc, hostId) -> {
+          if (!live.contains(hostId) && inFlight.remove(cc, hostId)) {
+            cc.cancel(DEPARTED, null);
+          }
+        });
+  }
+
+  private static final String DEPARTED = "the host serving this call left the cell";
+
   private <Q, R> ClientCall<Q, R> forward(ServerCall<Q, R> call, Metadata headers, Q message, Host target) {
     CallOptions options = CallOptions.DEFAULT;
     if (Context.current().getDeadline() != null) {
@@ -115,6 +139,7 @@ public final class Forwarding implements ServerInterceptor {
     out.put(FORWARDED_BY, membership.self().id());
     copy(headers, out, CLIENT_NAME);
     copy(headers, out, CLIENT_VERSION);
+    inFlight.put(cc, target.id());
     cc.start(
         new ClientCall.Listener<>() {
           private boolean headersSent;
@@ -130,6 +155,11 @@ public final class Forwarding implements ServerInterceptor {
 
           @Override
           public void onClose(Status status, Metadata trailers) {
+            inFlight.remove(cc);
+            if (status.getCode() == Status.Code.CANCELLED && DEPARTED.equals(status.getDescription())) {
+              call.close(Status.UNAVAILABLE.withDescription(DEPARTED + " (" + target.id() + "); retry"), new Metadata());
+              return;
+            }
             // Status and trailers pass through untouched: Temporal error details survive.
             call.close(status, trailers == null ? new Metadata() : trailers);
           }

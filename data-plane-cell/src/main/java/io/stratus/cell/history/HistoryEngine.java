@@ -250,8 +250,33 @@ public final class HistoryEngine implements io.stratus.cell.rpc.TaskStarter {
 
   /** Starts with the shards {@code owns} assigns to this host; see {@link #rebalance}. */
   public void start(java.util.function.IntPredicate owns) {
+    start(owns, () -> true);
+  }
+
+  /**
+   * Starts with the shards {@code owns} assigns to this host, owning them only while {@code lease}
+   * holds (this host's membership lease; see {@link #releaseAll}).
+   */
+  public void start(java.util.function.IntPredicate owns, java.util.function.BooleanSupplier lease) {
+    for (Shard s : shards) {
+      s.setLease(lease);
+    }
     rebalance(owns);
     queues.start();
+  }
+
+  /**
+   * Lets go of every shard: this host's membership lease ran out (it was paused or cut off past
+   * its expiry), so peers may have taken its shards, written to them and given them back. The next
+   * {@link #rebalance} acquires them afresh (new range id, pending tasks reloaded from the store,
+   * no cached state from before the lapse).
+   */
+  public synchronized void releaseAll() {
+    for (Shard s : shards) {
+      if (s.held()) {
+        release(s);
+      }
+    }
   }
 
   /**
@@ -264,6 +289,8 @@ public final class HistoryEngine implements io.stratus.cell.rpc.TaskStarter {
       boolean should = owns.test(s.id);
       if (should && !s.owned()) {
         try {
+          // Runs cached while the shard was someone else's may be stale: start from the store.
+          cache.values().removeIf(c -> c.shardId == s.id);
           s.acquire();
           queues.loadShard(s.id);
           log.info("acquired shard {} at range {}", s.id, s.rangeId());
@@ -271,9 +298,17 @@ public final class HistoryEngine implements io.stratus.cell.rpc.TaskStarter {
           s.release();
           log.warn("acquiring shard {} failed; retrying at the next rebalance", s.id, e);
         }
-      } else if (!should && s.owned()) {
+      } else if (!should && s.held()) {
         release(s);
       }
+    }
+  }
+
+  /** A write found the shard's range id moved: another host owns it now. */
+  void ownershipLost(int shardId) {
+    Shard s = shard(shardId);
+    if (s.held()) {
+      release(s);
     }
   }
 
@@ -409,11 +444,15 @@ public final class HistoryEngine implements io.stratus.cell.rpc.TaskStarter {
     return ctx.state;
   }
 
-  /** Reads state without changing it (a consistent copy is not needed by callers). */
+  /**
+   * Reads state without changing it (a consistent copy is not needed by callers). On a shard this
+   * host does not own, the cached state may be stale, so it is read from the store.
+   */
   <T> T read(ExecutionKey key, Function<MutableState, T> fn) {
     WorkflowContext ctx = context(key);
     ctx.lock.lock();
     try {
+      distrustUnlessOwned(ctx);
       MutableState ms = load(ctx);
       if (ms == null) {
         throw CellException.notFound(notFoundMessage(key));
@@ -421,6 +460,18 @@ public final class HistoryEngine implements io.stratus.cell.rpc.TaskStarter {
       return fn.apply(ms);
     } finally {
       ctx.lock.unlock();
+    }
+  }
+
+  /**
+   * Drops cached state of a run whose shard this host does not own (moved, or the membership lease
+   * lapsed): another host may have moved the run on, so decisions start from the store. Caller
+   * holds the context lock.
+   */
+  private void distrustUnlessOwned(WorkflowContext ctx) {
+    if (!shard(ctx.shardId).owned()) {
+      ctx.invalidate();
+      ctx.dropHistory();
     }
   }
 
@@ -447,6 +498,7 @@ public final class HistoryEngine implements io.stratus.cell.rpc.TaskStarter {
     T result;
     ctx.lock.lock();
     try {
+      distrustUnlessOwned(ctx);
       MutableState ms = load(ctx);
       if (ms == null) {
         throw CellException.notFound(notFoundMessage(key));

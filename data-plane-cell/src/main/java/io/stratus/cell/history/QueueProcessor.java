@@ -210,7 +210,10 @@ final class QueueProcessor {
         return;
       }
       long backoff = Math.min(10_000, 100L << Math.min(failures, 7));
-      if (failures >= 3) {
+      if (failures >= 3 && e instanceof io.stratus.cell.common.CellException ce && ce.code() == io.stratus.cell.common.CellException.Code.UNAVAILABLE) {
+        // a dependency is down (e.g. visibility): the message says which; no stack trace per retry
+        log.warn("task {} failed {} times, retrying in {} ms: {}", task, failures + 1, backoff, e.getMessage());
+      } else if (failures >= 3) {
         log.warn("task {} failed {} times, retrying in {} ms", task, failures + 1, backoff, e);
       } else {
         log.debug("task {} failed, retrying in {} ms: {}", task, backoff, e.toString());
@@ -243,6 +246,14 @@ final class QueueProcessor {
         (shard, keys) -> {
           try {
             engine.store.deleteTasks(shard, engine.shard(shard).rangeId(), keys);
+          } catch (io.stratus.cell.persistence.ConditionFailedException ex) {
+            if (ex.shardOwnershipLost()) {
+              // the new owner reloaded these tasks and deletes them once it has run them
+              engine.ownershipLost(shard);
+              log.info("shard {} moved; its new owner deletes {} completed tasks", shard, keys.size());
+            } else {
+              log.warn("deleting {} completed tasks of shard {} failed", keys.size(), shard, ex);
+            }
           } catch (RuntimeException ex) {
             log.warn("deleting {} completed tasks of shard {} failed", keys.size(), shard, ex);
           }

@@ -166,7 +166,9 @@ public final class MatchingEngine implements MatchingService {
         }
         return null;
       }
-      if (cancelled.getAsBoolean()) {
+      if (cancelled.getAsBoolean() || clock.millis() >= end) {
+        // The caller went away, or its time ran out while this host could not run (a paused
+        // process wakes before it notices either): a task handed to it now would be lost.
         q.putBack(task);
         return null;
       }
@@ -206,6 +208,15 @@ public final class MatchingEngine implements MatchingService {
         return null;
       }
     }
+  }
+
+  /**
+   * Answers every parked poll empty (callers still there poll again). A host whose membership
+   * lease ran out calls this: polls parked before a pause may belong to callers that gave up
+   * meanwhile, and a task matched to one of them would be started and lost.
+   */
+  public void releaseAllPollers() {
+    queues.values().forEach(TaskQueuePartition::releasePollers);
   }
 
   /**

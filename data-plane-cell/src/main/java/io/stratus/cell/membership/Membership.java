@@ -16,40 +16,100 @@ import org.slf4j.LoggerFactory;
  * so every host computes the same owner and a host's departure moves only its own keys.
  *
  * <p>Ownership computed here is advisory: correctness comes from the range-id fence on every
- * write (a host that believes it owns a shard it lost cannot write to it).
+ * write (a host that believes it owns a shard it lost cannot write to it). On top of that each
+ * host holds a lease ({@link #leaseHeld}): it ends {@link #LEASE_MARGIN_MILLIS} before the expiry
+ * its last renewal wrote, so it runs out before any peer can treat the host as gone. A host whose
+ * lease ran out (it was paused, e.g. SIGSTOP or a long GC, or could not renew) was possibly gone
+ * in its peers' eyes, which may have taken its shards, moved its runs on and handed them back: it
+ * holds no lease until its listener has dropped everything it owned ({@code onLapse}); then it
+ * acquires its share afresh like a new host.
  *
- * <p>Owns one scheduler thread.
+ * <p>Owns two scheduler threads: the heartbeat (renewals only, so a slow rebalance never delays
+ * them) and the view (reads the live hosts and calls the listener).
  */
 public final class Membership implements AutoCloseable {
   private static final Logger log = LoggerFactory.getLogger(Membership.class);
   static final long HEARTBEAT_MILLIS = 1_000;
   /** A host not heard from for this long has left; its shards move within about this long. */
   public static final long EXPIRY_MILLIS = 5_000;
+  /** The lease ends this long before the expiry its renewal wrote (slow writes, clock reads). */
+  static final long LEASE_MARGIN_MILLIS = 1_000;
 
   private final MembershipStore store;
   private final Host self;
   private final InstantSource clock;
   private final AtomicReference<List<Host>> live;
-  private final ScheduledExecutorService scheduler =
-      Executors.newSingleThreadScheduledExecutor(
-          r -> {
-            Thread t = new Thread(r, "membership");
-            t.setDaemon(true);
-            return t;
-          });
+  private final ScheduledExecutorService heartbeats = daemonScheduler("membership-heartbeat");
+  private final ScheduledExecutorService views = daemonScheduler("membership");
   private volatile Runnable onChange = () -> {};
+  private volatile Runnable onLapse = () -> {};
+  /** Until when (clock millis) this host may act as the owner of what it holds. */
+  private volatile long leaseUntil;
+  /** The lease ran out and the listener has not dropped what this host owned yet. */
+  private volatile boolean lapsed;
 
   public Membership(MembershipStore store, Host self, InstantSource clock) {
     this.store = store;
     this.self = self;
     this.clock = clock;
-    store.heartbeat(self, clock.millis() + EXPIRY_MILLIS);
+    renew();
     this.live = new AtomicReference<>(read());
+    heartbeats.scheduleWithFixedDelay(this::heartbeat, HEARTBEAT_MILLIS, HEARTBEAT_MILLIS, TimeUnit.MILLISECONDS);
+  }
+
+  private static ScheduledExecutorService daemonScheduler(String name) {
+    return Executors.newSingleThreadScheduledExecutor(
+        r -> {
+          Thread t = new Thread(r, name);
+          t.setDaemon(true);
+          return t;
+        });
   }
 
   public void start(Runnable onChange) {
+    start(() -> {}, onChange);
+  }
+
+  /**
+   * Starts watching the cell. {@code onLapse} runs (on the view thread) after the lease ran out, and
+   * must drop everything this host owned; {@code onChange} runs after every read of the live hosts.
+   */
+  public void start(Runnable onLapse, Runnable onChange) {
+    this.onLapse = onLapse;
     this.onChange = onChange;
-    scheduler.scheduleWithFixedDelay(this::tick, HEARTBEAT_MILLIS, HEARTBEAT_MILLIS, TimeUnit.MILLISECONDS);
+    views.scheduleWithFixedDelay(this::tick, HEARTBEAT_MILLIS, HEARTBEAT_MILLIS, TimeUnit.MILLISECONDS);
+  }
+
+  /**
+   * Writes this host's row. The lease counts from a clock read taken before the write, and the
+   * same read tells whether the lease had run out (a pause anywhere in here only shortens it).
+   */
+  private void renew() {
+    long at = clock.millis();
+    if (at >= leaseUntil && leaseUntil != 0 && !lapsed) {
+      lapsed = true; // before the renewal: the lease must not look held until the listener ran
+      log.warn(
+          "membership lease ran out {} ms ago (paused or cut off); dropping what this host owned and rejoining",
+          at - leaseUntil);
+    }
+    store.heartbeat(self, at + EXPIRY_MILLIS);
+    leaseUntil = at + EXPIRY_MILLIS - LEASE_MARGIN_MILLIS;
+  }
+
+  private void heartbeat() {
+    try {
+      renew();
+    } catch (RuntimeException e) {
+      log.warn("membership heartbeat failed; retrying in {} ms", HEARTBEAT_MILLIS, e);
+    }
+  }
+
+  /**
+   * Whether this host's last renewal still stands (no peer can have taken over its keys) and no
+   * lapse is waiting to be handled.
+   */
+  public boolean leaseHeld() {
+    return !lapsed && clock.millis() < leaseUntil;
   }
 
   private List<Host> read() {
@@ -63,7 +123,17 @@ public final class Membership implements AutoCloseable {
 
   private void tick() {
     try {
-      store.heartbeat(self, clock.millis() + EXPIRY_MILLIS);
+      if (lapsed || clock.millis() >= leaseUntil) {
+        if (!lapsed) {
+          lapsed = true;
+          log.warn("membership lease ran out (paused or cut off); dropping what this host owned and rejoining");
+        }
+        onLapse.run();
+        if (clock.millis() >= leaseUntil) {
+          return; // not renewed yet: own nothing until the heartbeat gets through
+        }
+        lapsed = false; // renewed since the lapse, and the listener dropped what it owned
+      }
       List<Host> now = read();
       List<Host> before = live.getAndSet(now);
       if (!now.equals(before)) {
@@ -71,7 +141,7 @@ public final class Membership implements AutoCloseable {
       }
       onChange.run();
     } catch (RuntimeException e) {
-      log.warn("membership heartbeat failed; retrying in {} ms", HEARTBEAT_MILLIS, e);
+      log.warn("reading the cell membership failed; retrying in {} ms", HEARTBEAT_MILLIS, e);
     }
   }
 
@@ -118,7 +188,8 @@ public final class Membership implements AutoCloseable {
 
   @Override
   public void close() {
-    scheduler.shutdownNow();
+    views.shutdownNow();
+    heartbeats.shutdownNow();
     try {
       store.leave(self.id());
     } catch (RuntimeException e) {

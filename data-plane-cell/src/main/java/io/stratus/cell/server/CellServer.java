@@ -62,6 +62,7 @@ public final class CellServer implements AutoCloseable {
   private final Backends backends;
   private Membership membership;
   private Peers peers;
+  private io.stratus.cell.cluster.Forwarding forwarding;
   private final HistoryEngine history;
   private final NamespaceRegistry namespaces;
   private final Server server;
@@ -156,8 +157,8 @@ public final class CellServer implements AutoCloseable {
     if (config.clustered()) {
       localMatching.setTaskStarter(new RoutingTaskStarter(history, membership, peers));
       history.setCrossWorkflow(new RoutingCrossWorkflow(history.localCross(), history, membership, peers));
-      ServerServiceDefinition forwarded =
-          ServerInterceptors.intercept(workflowService, new Forwarding(membership, history, namespaces, peers));
+      forwarding = new Forwarding(membership, history, namespaces, peers);
+      ServerServiceDefinition forwarded = ServerInterceptors.intercept(workflowService, forwarding);
       ServerServiceDefinition peerService = PeerService.bind(localMatching, history, history.localCross());
       if (internal) {
         builder.addService(ServerInterceptors.intercept(forwarded, tenants));
@@ -192,11 +193,16 @@ public final class CellServer implements AutoCloseable {
       startAdmin(namespaces, namespaceTls, visibility);
     }
     if (config.clustered()) {
-      history.start(this::ownsShard);
+      history.start(this::ownsShard, membership::leaseHeld);
       MatchingService router = matching;
       membership.start(
           () -> {
+            history.releaseAll();
+            localMatching.releaseAllPollers();
+          },
+          () -> {
             history.rebalance(this::ownsShard);
+            forwarding.abandonCallsToDeparted();
             localMatching.handOff(
                 (ns, queue) -> membership.isSelf(membership.ownerOfTaskQueue(ns, queue)), router);
           });

@@ -71,9 +71,11 @@ public final class ElasticsearchServer {
   private static RuntimeException startFailure;
 
   private final String url;
-  private final Process process; // null when the cluster is external
+  private volatile Process process; // null when the cluster is external
   private final Path runDir;
   private final Duration startupTime;
+  /** How to launch the server again on the same ports and data ({@link #restart}); null if external. */
+  private Launch launch;
   private final HttpClient http =
       HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(2)).version(HttpClient.Version.HTTP_1_1).build();
 
@@ -146,6 +148,51 @@ public final class ElasticsearchServer {
     }
   }
 
+  /**
+   * A server of its own (not the shared one), for tests that stop and restart Elasticsearch. The
+   * caller {@link #close()}s it; a shutdown hook stops it if the JVM exits first.
+   */
+  public static ElasticsearchServer startDedicated() {
+    if (System.getenv(ENV) != null && !System.getenv(ENV).isBlank()) {
+      throw new IllegalStateException(ENV + " is set: an external cluster cannot be stopped and restarted by a test");
+    }
+    return startLocal();
+  }
+
+  /**
+   * Stops the server (SIGTERM, then SIGKILL) and keeps its data directory and ports, so {@link
+   * #restart} brings the same cluster back. Calls to {@link #url()} meanwhile get connection
+   * refused.
+   */
+  public synchronized void stopKeepingData() {
+    if (launch == null) {
+      throw new IllegalStateException("only a server this JVM started can be stopped and restarted");
+    }
+    terminate(process);
+    log("stopped Elasticsearch at " + url + " (data kept in " + runDir + ")");
+  }
+
+  /** Starts a server stopped by {@link #stopKeepingData} again, on the same ports and data. */
+  public synchronized void restart() {
+    if (launch == null) {
+      throw new IllegalStateException("only a server this JVM started can be stopped and restarted");
+    }
+    if (process != null && process.isAlive()) {
+      throw new IllegalStateException("Elasticsearch at " + url + " is still running");
+    }
+    Path console = runDir.resolve("logs").resolve("console.log");
+    Process p = spawn(launch, runDir, console);
+    awaitHealthy(this, p, console);
+    process = p;
+    recordPids(runDir, p);
+    log("restarted Elasticsearch at " + url);
+  }
+
+  /** Stops the server and deletes its run directory (a dedicated server's owner calls this). */
+  public synchronized void close() {
+    stop();
+  }
+
   // ---------------------------------------------------------------- external cluster
 
   private static ElasticsearchServer connect(String url) {
@@ -204,6 +251,9 @@ public final class ElasticsearchServer {
     }
   }
 
+  /** What launching needs besides the run directory: kept to restart a stopped server. */
+  private record Launch(Path home, String version, String javaHome, boolean root, int httpPort) {}
+
   private static ElasticsearchServer launch(Path base, Path home, String version, String javaHome, boolean root) {
     Path run = base.resolve("run-" + ProcessHandle.current().pid() + "-" + UUID.randomUUID().toString().substring(0, 8));
     int httpPort = freePort();
@@ -212,7 +262,7 @@ public final class ElasticsearchServer {
       transportPort = freePort();
     }
     Path console = run.resolve("logs").resolve("console.log");
-    Process p;
+    Launch how = new Launch(home, version, javaHome, root, httpPort);
     try {
       for (String d : List.of("config", "data", "logs", "tmp")) {
         Files.createDirectories(run.resolve(d));
@@ -223,44 +273,71 @@ public final class ElasticsearchServer {
       if (root) {
         exec(List.of("chown", "-R", ES_USER + ":", run.toString()));
       }
-      List<String> env =
-          List.of(
-              "ES_JAVA_HOME=" + javaHome,
-              "ES_PATH_CONF=" + run.resolve("config"),
-              "ES_TMPDIR=" + run.resolve("tmp"),
-              "ES_JAVA_OPTS=-Xms512m -Xmx512m");
-      List<String> cmd = new ArrayList<>();
-      String executable = home.resolve("bin").resolve("elasticsearch").toString();
-      if (root) {
-        cmd.addAll(List.of("runuser", "-u", ES_USER, "--", "env"));
-        cmd.addAll(env);
-      }
-      cmd.add(executable);
-      ProcessBuilder pb = new ProcessBuilder(cmd).directory(run.toFile()).redirectErrorStream(true);
-      pb.redirectOutput(console.toFile());
-      pb.redirectInput(ProcessBuilder.Redirect.from(new java.io.File("/dev/null")));
-      pb.environment().remove("JAVA_HOME"); // Elasticsearch would only warn that it ignores it
-      for (String kv : env) {
-        int eq = kv.indexOf('=');
-        pb.environment().put(kv.substring(0, eq), kv.substring(eq + 1));
-      }
-      log("starting Elasticsearch " + version + " on 127.0.0.1:" + httpPort + " (" + (root ? "as " + ES_USER + ", " : "")
-          + "ES_JAVA_HOME=" + javaHome + ", log " + console + ")");
-      p = pb.start();
-      Files.writeString(run.resolve("es.pid"), processId(p.toHandle()) + "\n");
     } catch (IOException e) {
       deleteTree(run);
       throw new UncheckedIOException("launching Elasticsearch failed", e);
     }
+    Process p = spawn(how, run, console);
 
     ElasticsearchServer s = new ElasticsearchServer("http://127.0.0.1:" + httpPort, p, run, Duration.ZERO);
+    long started = System.nanoTime();
+    try {
+      awaitHealthy(s, p, console);
+    } catch (RuntimeException e) {
+      deleteTree(run);
+      throw e;
+    }
+    Duration took = Duration.ofNanos(System.nanoTime() - started);
+    recordPids(run, p);
+    ElasticsearchServer up = new ElasticsearchServer(s.url, p, run, took);
+    up.launch = how;
+    Runtime.getRuntime().addShutdownHook(new Thread(up::stop, "elasticsearch-stop"));
+    log("Elasticsearch " + up.version() + " is up at " + up.url + " after " + took.toMillis() + " ms");
+    return up;
+  }
+
+  private static Process spawn(Launch how, Path run, Path console) {
+    List<String> env =
+        List.of(
+            "ES_JAVA_HOME=" + how.javaHome(),
+            "ES_PATH_CONF=" + run.resolve("config"),
+            "ES_TMPDIR=" + run.resolve("tmp"),
+            "ES_JAVA_OPTS=-Xms512m -Xmx512m");
+    List<String> cmd = new ArrayList<>();
+    String executable = how.home().resolve("bin").resolve("elasticsearch").toString();
+    if (how.root()) {
+      cmd.addAll(List.of("runuser", "-u", ES_USER, "--", "env"));
+      cmd.addAll(env);
+    }
+    cmd.add(executable);
+    ProcessBuilder pb = new ProcessBuilder(cmd).directory(run.toFile()).redirectErrorStream(true);
+    pb.redirectOutput(ProcessBuilder.Redirect.appendTo(console.toFile()));
+    pb.redirectInput(ProcessBuilder.Redirect.from(new java.io.File("/dev/null")));
+    pb.environment().remove("JAVA_HOME"); // Elasticsearch would only warn that it ignores it
+    for (String kv : env) {
+      int eq = kv.indexOf('=');
+      pb.environment().put(kv.substring(0, eq), kv.substring(eq + 1));
+    }
+    log("starting Elasticsearch " + how.version() + " on 127.0.0.1:" + how.httpPort() + " (" + (how.root() ? "as " + ES_USER + ", " : "")
+        + "ES_JAVA_HOME=" + how.javaHome() + ", log " + console + ")");
+    try {
+      Process p = pb.start();
+      Files.writeString(run.resolve("es.pid"), processId(p.toHandle()) + "\n");
+      return p;
+    } catch (IOException e) {
+      throw new UncheckedIOException("launching Elasticsearch failed", e);
+    }
+  }
+
+  /** Waits for yellow/green health; a dead or slow server is stopped and reported with its log. */
+  private static void awaitHealthy(ElasticsearchServer s, Process p, Path console) {
     long started = System.nanoTime();
     long deadline = started + STARTUP_TIMEOUT.toNanos();
     long nextProgress = started + Duration.ofSeconds(5).toNanos();
     while (!s.healthy()) {
       if (!p.isAlive()) {
         String tail = tail(console, 60);
-        s.stop();
+        terminate(p);
         if (tail.contains("BindException") || tail.contains("Address already in use")) {
           throw new PortTakenException("Elasticsearch could not bind its ports:\n" + tail);
         }
@@ -270,7 +347,7 @@ public final class ElasticsearchServer {
       long now = System.nanoTime();
       if (now > deadline) {
         String tail = tail(console, 60);
-        s.stop();
+        terminate(p);
         throw new IllegalStateException(
             "Elasticsearch did not report yellow/green health within " + STARTUP_TIMEOUT.toSeconds()
                 + " s. Last lines of " + console + ":\n" + tail);
@@ -281,7 +358,9 @@ public final class ElasticsearchServer {
       }
       sleep(250);
     }
-    Duration took = Duration.ofNanos(System.nanoTime() - started);
+  }
+
+  private static void recordPids(Path run, Process p) {
     StringBuilder pids = new StringBuilder(processId(p.toHandle())).append('\n');
     p.descendants().forEach(h -> pids.append(processId(h)).append('\n'));
     try {
@@ -289,10 +368,6 @@ public final class ElasticsearchServer {
     } catch (IOException e) {
       throw new UncheckedIOException(e);
     }
-    ElasticsearchServer up = new ElasticsearchServer(s.url, p, run, took);
-    Runtime.getRuntime().addShutdownHook(new Thread(up::stop, "elasticsearch-stop"));
-    log("Elasticsearch " + up.version() + " is up at " + up.url + " after " + took.toMillis() + " ms");
-    return up;
   }
 
   private static String settings(Path home, Path run, int httpPort, int transportPort) {
@@ -340,11 +415,17 @@ public final class ElasticsearchServer {
     }
   }
 
-  /** SIGTERM (Elasticsearch shuts down cleanly), then SIGKILL for anything of the tree still alive. */
-  private void stop() {
+  /** Stops the server and deletes its run directory. */
+  private synchronized void stop() {
     if (process == null) {
       return;
     }
+    terminate(process);
+    deleteTree(runDir);
+  }
+
+  /** SIGTERM (Elasticsearch shuts down cleanly), then SIGKILL for anything of the tree still alive. */
+  private static void terminate(Process process) {
     List<ProcessHandle> tree = new ArrayList<>(process.descendants().toList());
     tree.add(process.toHandle());
     process.destroy();
@@ -365,7 +446,6 @@ public final class ElasticsearchServer {
       sleep(100);
     }
     tree.stream().filter(ProcessHandle::isAlive).forEach(ProcessHandle::destroyForcibly);
-    deleteTree(runDir);
   }
 
   // ---------------------------------------------------------------- helpers

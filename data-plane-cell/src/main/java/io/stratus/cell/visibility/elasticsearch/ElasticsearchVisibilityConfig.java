@@ -25,7 +25,11 @@ public record ElasticsearchVisibilityConfig(
     int shards,
     int replicas) {
   public static final Duration DEFAULT_CONNECT_TIMEOUT = Duration.ofSeconds(2);
-  public static final Duration DEFAULT_REQUEST_TIMEOUT = Duration.ofSeconds(10);
+  /**
+   * Well under the SDKs' 10 s RPC deadline, so a List call against a cluster that stopped
+   * answering fails with UNAVAILABLE instead of the caller's DEADLINE_EXCEEDED.
+   */
+  public static final Duration DEFAULT_REQUEST_TIMEOUT = Duration.ofSeconds(5);
 
   public ElasticsearchVisibilityConfig {
     endpoints = List.copyOf(endpoints);

@@ -57,6 +57,11 @@ import org.slf4j.LoggerFactory;
  *       (about one second), which is the eventual consistency ENGINE.md §4.1 allows.
  *   <li>The index is created on first use if missing, so a cell can start while the cluster is
  *       down; until it is reachable every call fails fast with {@code UNAVAILABLE}.
+ *   <li>Outages fail fast: after a call got no answer (connection refused, timeout) the store is
+ *       marked down, and for {@link #PROBE_INTERVAL_MILLIS} every call fails at once with {@code
+ *       UNAVAILABLE} ("visibility is unavailable") instead of waiting for its own timeout; then
+ *       one call goes through as a probe. Visibility tasks are retried by the history queues, so
+ *       writes missed during an outage catch up once the cluster answers again.
  *   <li>Custom search attributes are added to the mapping when registered ({@link
  *       #addSearchAttributes}) and, as a safety net, before the first write that carries one.
  * </ul>
@@ -67,6 +72,8 @@ public final class ElasticsearchVisibilityStore implements VisibilityStore {
   static final int DEFAULT_PAGE_SIZE = 1000;
   static final int MAX_PAGE_SIZE = 10_000;
   private static final int MAX_CONNECTIONS = 64;
+  /** After a call got no answer, calls fail at once for this long; then one probes the cluster. */
+  static final long PROBE_INTERVAL_MILLIS = 1_000;
   /** Enough buckets for every WorkflowExecutionStatus value. */
   private static final int STATUS_BUCKETS = 32;
 
@@ -79,6 +86,10 @@ public final class ElasticsearchVisibilityStore implements VisibilityStore {
   private final Set<String> mappedCustomFields = ConcurrentHashMap.newKeySet();
 
   private volatile boolean indexReady;
+  /** While the cluster is down (no answer): the time before which calls fail without trying. */
+  private final java.util.concurrent.atomic.AtomicLong downUntil = new java.util.concurrent.atomic.AtomicLong();
+  /** Why the last call got no answer, for the fast failures' message. */
+  private volatile String downReason = "";
 
   /**
    * @param customTypesByNamespaceId registered custom attributes per namespace id, consulted when
@@ -321,21 +332,58 @@ public final class ElasticsearchVisibilityStore implements VisibilityStore {
   }
 
   private <T> T call(String op, Call<T> c) {
+    failFastWhileDown(op);
     try {
-      return c.run();
+      T result = c.run();
+      up();
+      return result;
     } catch (IOException | RuntimeException e) {
       throw failure(op, e);
     }
   }
 
   private void ignoringVersionConflicts(String op, Call<?> c) {
+    failFastWhileDown(op);
     try {
       c.run();
+      up();
     } catch (IOException | RuntimeException e) {
       if (status(e) != 409) {
         throw failure(op, e);
       }
+      up();
       // A newer (or equal) version is already stored: this write lost, which is the point.
+    }
+  }
+
+  /**
+   * Fails at once while the cluster is marked down, except for one probe per {@link
+   * #PROBE_INTERVAL_MILLIS} (the caller that moves the mark forward).
+   */
+  private void failFastWhileDown(String op) {
+    long until = downUntil.get();
+    if (until == 0) {
+      return;
+    }
+    long now = System.currentTimeMillis();
+    if (now < until || !downUntil.compareAndSet(until, now + PROBE_INTERVAL_MILLIS)) {
+      throw CellException.unavailable(
+          "Visibility is unavailable: Elasticsearch index " + index + " did not answer (" + downReason
+              + "); " + op + " not attempted, retry later");
+    }
+    // this caller probes
+  }
+
+  private void up() {
+    if (downUntil.getAndSet(0) != 0) {
+      log.info("Elasticsearch visibility index {} answers again", index);
+    }
+  }
+
+  private void down(String reason) {
+    downReason = reason;
+    if (downUntil.getAndSet(System.currentTimeMillis() + PROBE_INTERVAL_MILLIS) == 0) {
+      log.warn("Elasticsearch visibility index {} does not answer ({}); failing calls fast until it does", index, reason);
     }
   }
 
@@ -353,11 +401,17 @@ public final class ElasticsearchVisibilityStore implements VisibilityStore {
     if (status == 404 && e instanceof ElasticsearchException ee && "index_not_found_exception".equals(ee.error().type())) {
       indexReady = false; // deleted behind our back: recreate on the next call
       mappedCustomFields.clear();
-      return CellException.unavailable(msg);
+      return CellException.unavailable("Visibility is unavailable: " + msg);
     }
-    if (status == 429 || status >= 500 || (status < 0 && isIo(e))) {
-      return CellException.unavailable(msg);
+    if (status < 0 && isIo(e) && !poolExhausted(e)) {
+      down(describe(rootCause(e)));
+      return CellException.unavailable("Visibility is unavailable: " + msg);
     }
+    if (status == 429 || status >= 500) {
+      up(); // it answered: overloaded or failing, not gone
+      return CellException.unavailable("Visibility is unavailable: " + msg);
+    }
+    up();
     boolean query = op.equals("list") || op.equals("count");
     if (status == 400 && query) {
       return CellException.invalidArgument(msg);
@@ -387,6 +441,24 @@ public final class ElasticsearchVisibilityStore implements VisibilityStore {
       }
     }
     return false;
+  }
+
+  /** Every pooled connection busy: load on this side, not a cluster that stopped answering. */
+  private static boolean poolExhausted(Throwable e) {
+    for (Throwable t = e; t != null; t = t.getCause()) {
+      if (t instanceof org.apache.http.conn.ConnectionPoolTimeoutException) {
+        return true;
+      }
+    }
+    return false;
+  }
+
+  private static Throwable rootCause(Throwable e) {
+    Throwable t = e;
+    while (t.getCause() != null && t.getCause() != t) {
+      t = t.getCause();
+    }
+    return t;
   }
 
   private static String describe(Throwable e) {
