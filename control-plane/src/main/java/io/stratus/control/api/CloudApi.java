@@ -617,9 +617,17 @@ public final class CloudApi extends CloudServiceGrpc.CloudServiceImplBase {
     return store.operation(id).orElseThrow();
   }
 
-  /** Read-only version check before recording a change (the workflow checks again when it applies it). */
-  private static void precheckVersion(String resource, String given, long current) {
-    checkVersion(resource, given, current);
+  /**
+   * A mutation of a versioned resource: the version is checked before the change is recorded (the
+   * workflow checks again when it applies it); a retried call is answered from its operation.
+   */
+  private AsyncOperation versionedMutation(
+      Caller c, com.google.protobuf.Message r, String type, String label, String id, String givenVersion, long currentVersion) {
+    String opId = (String) r.getField(r.getDescriptorForType().findFieldByName("async_operation_id"));
+    if (store.operation(opId).isEmpty()) {
+      checkVersion(label + " " + id, givenVersion, currentVersion);
+    }
+    return identityMutation(c, opId, withoutId(r), type, id, "");
   }
 
   private void notSelfOwner(Caller c, ControlStore.Principal p, String action) {
@@ -685,11 +693,8 @@ public final class CloudApi extends CloudServiceGrpc.CloudServiceImplBase {
       ControlStore.Principal p = principalFor(c, r.getUserId(), ControlStore.Principal.USER);
       notSelfOwner(c, p, "change");
       checkAccess(r.getSpec().getAccess());
-      if (store.operation(r.getAsyncOperationId()).isEmpty()) {
-        precheckVersion("user " + p.id(), r.getResourceVersion(), p.resourceVersion());
-      }
       return UpdateUserResponse.newBuilder()
-          .setAsyncOperation(identityMutation(c, r.getAsyncOperationId(), withoutId(r), "UpdateUser", p.id(), ""))
+          .setAsyncOperation(versionedMutation(c, r, "UpdateUser", "user", p.id(), r.getResourceVersion(), p.resourceVersion()))
           .build();
     });
   }
@@ -704,11 +709,8 @@ public final class CloudApi extends CloudServiceGrpc.CloudServiceImplBase {
       if (p.id().equals(c.principal().id())) {
         throw ApiErrors.invalid("you cannot delete yourself");
       }
-      if (store.operation(r.getAsyncOperationId()).isEmpty()) {
-        precheckVersion("user " + p.id(), r.getResourceVersion(), p.resourceVersion());
-      }
       return DeleteUserResponse.newBuilder()
-          .setAsyncOperation(identityMutation(c, r.getAsyncOperationId(), withoutId(r), "DeleteUser", p.id(), ""))
+          .setAsyncOperation(versionedMutation(c, r, "DeleteUser", "user", p.id(), r.getResourceVersion(), p.resourceVersion()))
           .build();
     });
   }
@@ -723,11 +725,8 @@ public final class CloudApi extends CloudServiceGrpc.CloudServiceImplBase {
       if (r.getAccess().getPermission() == NamespaceAccess.Permission.UNRECOGNIZED) {
         throw ApiErrors.invalid("access.permission is not a known permission");
       }
-      if (store.operation(r.getAsyncOperationId()).isEmpty()) {
-        precheckVersion("user " + p.id(), r.getResourceVersion(), p.resourceVersion());
-      }
       return SetUserNamespaceAccessResponse.newBuilder()
-          .setAsyncOperation(identityMutation(c, r.getAsyncOperationId(), withoutId(r), "SetUserNamespaceAccess", p.id(), ""))
+          .setAsyncOperation(versionedMutation(c, r, "SetUserNamespaceAccess", "user", p.id(), r.getResourceVersion(), p.resourceVersion()))
           .build();
     });
   }
@@ -787,11 +786,8 @@ public final class CloudApi extends CloudServiceGrpc.CloudServiceImplBase {
       requireRole(c, "change service accounts");
       ControlStore.Principal p = principalFor(c, r.getServiceAccountId(), ControlStore.Principal.SERVICE_ACCOUNT);
       checkAccess(r.getSpec().getAccess());
-      if (store.operation(r.getAsyncOperationId()).isEmpty()) {
-        precheckVersion("service account " + p.id(), r.getResourceVersion(), p.resourceVersion());
-      }
       return UpdateServiceAccountResponse.newBuilder()
-          .setAsyncOperation(identityMutation(c, r.getAsyncOperationId(), withoutId(r), "UpdateServiceAccount", p.id(), ""))
+          .setAsyncOperation(versionedMutation(c, r, "UpdateServiceAccount", "service account", p.id(), r.getResourceVersion(), p.resourceVersion()))
           .build();
     });
   }
@@ -802,11 +798,8 @@ public final class CloudApi extends CloudServiceGrpc.CloudServiceImplBase {
       Caller c = Caller.current();
       requireRole(c, "delete service accounts");
       ControlStore.Principal p = principalFor(c, r.getServiceAccountId(), ControlStore.Principal.SERVICE_ACCOUNT);
-      if (store.operation(r.getAsyncOperationId()).isEmpty()) {
-        precheckVersion("service account " + p.id(), r.getResourceVersion(), p.resourceVersion());
-      }
       return DeleteServiceAccountResponse.newBuilder()
-          .setAsyncOperation(identityMutation(c, r.getAsyncOperationId(), withoutId(r), "DeleteServiceAccount", p.id(), ""))
+          .setAsyncOperation(versionedMutation(c, r, "DeleteServiceAccount", "service account", p.id(), r.getResourceVersion(), p.resourceVersion()))
           .build();
     });
   }
@@ -896,11 +889,8 @@ public final class CloudApi extends CloudServiceGrpc.CloudServiceImplBase {
       Caller c = Caller.current();
       ControlStore.ApiKey k = keyFor(c, r.getKeyId());
       requireKeyManager(c, k.ownerId(), "change API keys");
-      if (store.operation(r.getAsyncOperationId()).isEmpty()) {
-        precheckVersion("API key " + k.id(), r.getResourceVersion(), k.resourceVersion());
-      }
       return UpdateApiKeyResponse.newBuilder()
-          .setAsyncOperation(identityMutation(c, r.getAsyncOperationId(), withoutId(r), "UpdateApiKey", k.id(), ""))
+          .setAsyncOperation(versionedMutation(c, r, "UpdateApiKey", "API key", k.id(), r.getResourceVersion(), k.resourceVersion()))
           .build();
     });
   }
@@ -911,11 +901,8 @@ public final class CloudApi extends CloudServiceGrpc.CloudServiceImplBase {
       Caller c = Caller.current();
       ControlStore.ApiKey k = keyFor(c, r.getKeyId());
       requireKeyManager(c, k.ownerId(), "delete API keys");
-      if (store.operation(r.getAsyncOperationId()).isEmpty()) {
-        precheckVersion("API key " + k.id(), r.getResourceVersion(), k.resourceVersion());
-      }
       return DeleteApiKeyResponse.newBuilder()
-          .setAsyncOperation(identityMutation(c, r.getAsyncOperationId(), withoutId(r), "DeleteApiKey", k.id(), ""))
+          .setAsyncOperation(versionedMutation(c, r, "DeleteApiKey", "API key", k.id(), r.getResourceVersion(), k.resourceVersion()))
           .build();
     });
   }
