@@ -77,7 +77,7 @@ public final class ControlPlane implements AutoCloseable {
     worker.registerActivitiesImplementations(
         new ProvisioningActivitiesImpl(store, client, infra, settings.domain(), clock),
         new CellActivitiesImpl(store, infra),
-        new io.stratus.control.api.IdentityChanges(store, clock));
+        new io.stratus.control.api.IdentityChanges(store, clock, client));
     cell.startWorkers();
     CloudApi cloudApi = new CloudApi(store, client, settings.domain(), clock);
     try {

@@ -273,5 +273,41 @@ class NamespaceProvisioningTest {
     } finally {
       stranger.shutdownNow();
     }
+
+    // A key made after the namespace, for a service account given access to it, gets in; once the
+    // key is deleted it does not.
+    var owner = cloudApi.blockingStub();
+    String sa =
+        owner.createServiceAccount(io.temporal.api.cloud.cloudservice.v1.CreateServiceAccountRequest.newBuilder()
+                .setSpec(io.temporal.api.cloud.identity.v1.ServiceAccountSpec.newBuilder().setName("worker-" + UUID.randomUUID().toString().substring(0, 6))
+                    .setAccess(io.temporal.api.cloud.identity.v1.Access.newBuilder()
+                        .setAccountAccess(io.temporal.api.cloud.identity.v1.AccountAccess.newBuilder()
+                            .setRole(io.temporal.api.cloud.identity.v1.AccountAccess.Role.ROLE_READ))
+                        .putNamespaceAccesses(namespace, io.temporal.api.cloud.identity.v1.NamespaceAccess.newBuilder()
+                            .setPermission(io.temporal.api.cloud.identity.v1.NamespaceAccess.Permission.PERMISSION_WRITE).build())))
+                .build())
+            .getServiceAccountId();
+    var key =
+        owner.createApiKey(io.temporal.api.cloud.cloudservice.v1.CreateApiKeyRequest.newBuilder()
+            .setSpec(io.temporal.api.cloud.identity.v1.ApiKeySpec.newBuilder().setOwnerId(sa).setDisplayName("worker key")
+                .setExpiryTime(com.google.protobuf.Timestamp.newBuilder().setSeconds(java.time.Instant.now().plus(Duration.ofDays(7)).getEpochSecond())))
+            .build());
+    WorkflowServiceStubs worker =
+        WorkflowServiceStubs.newServiceStubs(
+            WorkflowServiceStubsOptions.newBuilder()
+                .setTarget("127.0.0.1:" + cloud.edgePort())
+                .setSslContext(GrpcSslContexts.forClient().trustManager(cloud.endpointCa()).build())
+                .setChannelInitializer(b -> b.overrideAuthority(host))
+                .addApiKey(key::getToken)
+                .build());
+    try {
+      Awaitility.await().atMost(Duration.ofSeconds(30)).until(() -> describeAs(worker, namespace) == Status.Code.OK);
+      var stored = owner.getApiKey(io.temporal.api.cloud.cloudservice.v1.GetApiKeyRequest.newBuilder().setKeyId(key.getKeyId()).build()).getApiKey();
+      owner.deleteApiKey(io.temporal.api.cloud.cloudservice.v1.DeleteApiKeyRequest.newBuilder().setKeyId(key.getKeyId())
+          .setResourceVersion(stored.getResourceVersion()).build());
+      Awaitility.await().atMost(Duration.ofSeconds(30)).until(() -> describeAs(worker, namespace) == Status.Code.UNAUTHENTICATED);
+    } finally {
+      worker.shutdownNow();
+    }
   }
 }

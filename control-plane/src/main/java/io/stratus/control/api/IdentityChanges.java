@@ -34,10 +34,29 @@ import java.util.function.LongSupplier;
 public final class IdentityChanges implements IdentityActivities {
   private final ControlStore store;
   private final LongSupplier clock;
+  private final io.temporal.client.WorkflowClient workflows;
 
-  public IdentityChanges(ControlStore store, LongSupplier clock) {
+  public IdentityChanges(ControlStore store, LongSupplier clock, io.temporal.client.WorkflowClient workflows) {
     this.store = store;
     this.clock = clock;
+    this.workflows = workflows;
+  }
+
+  @Override
+  public void syncCredentials(IdentityChange change) {
+    for (ControlStore.Namespace n : store.namespaces(change.accountId())) {
+      if (!n.state().equals("RESOURCE_STATE_ACTIVE") || !NamespaceSpecs.fromJson(n.specJson()).getApiKeyAuth().getEnabled()) {
+        continue;
+      }
+      var entity = workflows.newWorkflowStub(
+          io.stratus.control.workflows.NamespaceWorkflow.class, io.stratus.control.workflows.NamespaceWorkflow.id(n.name()));
+      try {
+        entity.submit(new io.stratus.control.workflows.NamespaceChange(
+            change.operationId() + "/" + n.name(), io.stratus.control.workflows.NamespaceChange.SYNC_CREDENTIALS, n.name(), ""));
+      } catch (io.temporal.client.WorkflowNotFoundException e) {
+        // no entity running: nothing provisioned to update
+      }
+    }
   }
 
   static String json(Message m) {

@@ -11,4 +11,11 @@ public interface IdentityActivities {
    * operation is left as it is, so a retry applies nothing twice.
    */
   ChangeResult apply(IdentityChange change);
+
+  /**
+   * Asks the entity of every API-key namespace of the account to re-send its credentials to its
+   * cell, so a key created, disabled or deleted (or access granted or taken) takes effect at the
+   * namespace endpoints too.
+   */
+  void syncCredentials(IdentityChange change);
 }

@@ -19,12 +19,21 @@ public class IdentityRequestWorkflowImpl implements IdentityRequestWorkflow {
                       .build())
               .build());
 
+  /** Changes that alter which API keys a namespace endpoint accepts. */
+  static final java.util.Set<String> CHANGES_CREDENTIALS =
+      java.util.Set.of("CreateApiKey", "UpdateApiKey", "DeleteApiKey", "UpdateUser", "DeleteUser", "SetUserNamespaceAccess",
+          "UpdateServiceAccount", "DeleteServiceAccount", "CreateServiceAccount");
+
   private IdentityChange request;
 
   @Override
   public ChangeResult run(IdentityChange change) {
     request = change;
-    return identity.apply(change);
+    ChangeResult result = identity.apply(change);
+    if (result.fulfilled() && CHANGES_CREDENTIALS.contains(change.type())) {
+      identity.syncCredentials(change);
+    }
+    return result;
   }
 
   @Override

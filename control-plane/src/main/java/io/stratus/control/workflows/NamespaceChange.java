@@ -12,4 +12,9 @@ public record NamespaceChange(String operationId, String kind, String namespace,
   public static final String CREATE = "create";
   public static final String UPDATE = "update";
   public static final String DELETE = "delete";
+  /**
+   * Re-sends the namespace's credentials (the API keys allowed on it) to its cell after an identity
+   * change; internal, no request workflow waits for it.
+   */
+  public static final String SYNC_CREDENTIALS = "sync-credentials";
 }

@@ -79,7 +79,9 @@ public class NamespaceWorkflowImpl implements NamespaceWorkflow {
       ChangeResult result = apply(change);
       remember(change.operationId());
       current = "";
-      Workflow.newExternalWorkflowStub(RequestWorkflow.class, RequestWorkflow.id(change.operationId())).completed(result);
+      if (!change.kind().equals(NamespaceChange.SYNC_CREDENTIALS)) {
+        Workflow.newExternalWorkflowStub(RequestWorkflow.class, RequestWorkflow.id(change.operationId())).completed(result);
+      }
       if (deleted && queue.isEmpty()) {
         return;
       }
@@ -112,6 +114,9 @@ public class NamespaceWorkflowImpl implements NamespaceWorkflow {
   }
 
   private ChangeResult apply(NamespaceChange c) {
+    if (c.kind().equals(NamespaceChange.SYNC_CREDENTIALS)) {
+      return syncCredentials(c);
+    }
     steps.operationStarted(c.operationId());
     if (deleted) {
       return ChangeResult.failed(c.operationId(), "namespace " + c.namespace() + " was deleted");
@@ -140,6 +145,18 @@ public class NamespaceWorkflowImpl implements NamespaceWorkflow {
       String reason = reason(e, "the namespace endpoint did not answer within " + CREATE_DEADLINE.toMinutes() + " minutes");
       steps.recordState(ns, "RESOURCE_STATE_ACTIVATION_FAILED", c.operationId(), c.specJson());
       return ChangeResult.failed(c.operationId(), reason);
+    }
+  }
+
+  private ChangeResult syncCredentials(NamespaceChange c) {
+    if (deleted || !exists) {
+      return ChangeResult.ok(c.operationId()); // nothing in a cell to update
+    }
+    try {
+      steps.registerInCell(c.namespace(), c.operationId());
+      return ChangeResult.ok(c.operationId());
+    } catch (ActivityFailure e) {
+      return ChangeResult.failed(c.operationId(), reason(e, "the cell could not be updated"));
     }
   }
 
