@@ -174,10 +174,10 @@ public final class CloudApi extends CloudServiceGrpc.CloudServiceImplBase {
     return Timestamp.newBuilder().setSeconds(millis / 1000).setNanos((int) (millis % 1000) * 1_000_000).build();
   }
 
-  private ControlStore.AsyncOperation newOperation(String id, Caller c, String type, String resource, String hash, boolean done) {
-    long now = clock.getAsLong();
+  /** A namespace operation, pending until its request workflow finishes it. */
+  private ControlStore.AsyncOperation newOperation(String id, Caller c, String type, String resource, String hash) {
     return new ControlStore.AsyncOperation(
-        id, c.accountId(), c.principal().id(), type, resource, hash, done ? "STATE_FULFILLED" : "STATE_PENDING", "", now, done ? now : 0, "");
+        id, c.accountId(), c.principal().id(), type, resource, hash, "STATE_PENDING", "", clock.getAsLong(), 0, "");
   }
 
   /** Starts the request workflow of an operation; an existing one (a retried call) is fine. */
@@ -257,7 +257,7 @@ public final class CloudApi extends CloudServiceGrpc.CloudServiceImplBase {
       NamespaceSpec spec = NamespaceSpecs.validate(r.getSpec(), regionIds(), now);
       String full = spec.getName() + "." + c.accountId();
       String specJson = NamespaceSpecs.toJson(spec);
-      ControlStore.AsyncOperation op = newOperation(id, c, "CreateNamespace", full, hash, false);
+      ControlStore.AsyncOperation op = newOperation(id, c, "CreateNamespace", full, hash);
       store.db().inTransaction(() -> {
         if (!store.insertOperation(op)) {
           throw ApiErrors.conflict("async_operation_id '" + id + "' is being used by a concurrent call; retry");
@@ -329,7 +329,7 @@ public final class CloudApi extends CloudServiceGrpc.CloudServiceImplBase {
       long now = clock.getAsLong();
       NamespaceSpec spec = NamespaceSpecs.validate(r.getSpec(), regionIds(), now);
       String specJson = NamespaceSpecs.toJson(spec);
-      ControlStore.AsyncOperation op = newOperation(id, c, "UpdateNamespace", n.name(), hash, false);
+      ControlStore.AsyncOperation op = newOperation(id, c, "UpdateNamespace", n.name(), hash);
       store.db().inTransaction(() -> {
         ControlStore.Namespace fresh = store.namespace(n.name()).orElseThrow();
         checkVersion("namespace " + n.name(), r.getResourceVersion(), fresh.resourceVersion());
@@ -374,7 +374,7 @@ public final class CloudApi extends CloudServiceGrpc.CloudServiceImplBase {
       ControlStore.Namespace n = namespaceFor(c, r.getNamespace());
       requireNamespaceAdmin(c, n.name(), "delete it");
       long now = clock.getAsLong();
-      ControlStore.AsyncOperation op = newOperation(id, c, "DeleteNamespace", n.name(), hash, false);
+      ControlStore.AsyncOperation op = newOperation(id, c, "DeleteNamespace", n.name(), hash);
       store.db().inTransaction(() -> {
         ControlStore.Namespace fresh = store.namespace(n.name()).orElseThrow();
         checkVersion("namespace " + n.name(), r.getResourceVersion(), fresh.resourceVersion());

@@ -70,12 +70,19 @@ public final class ProvisioningActivitiesImpl implements ProvisioningActivities 
       if (n.cellId() != null) {
         return n.cellId();
       }
+      // Free room per active cell of the region, each cell's count read once.
+      java.util.Map<ControlStore.Cell, Integer> room = new java.util.LinkedHashMap<>();
+      for (ControlStore.Cell c : store.cells()) {
+        if (c.regionId().equals(n.regionId()) && c.state().equals("active")) {
+          room.put(c, c.capacity() - store.namespacesOn(c.id()));
+        }
+      }
       ControlStore.Cell cell =
-          store.cells().stream()
-              .filter(c -> c.regionId().equals(n.regionId()) && c.state().equals("active"))
-              .filter(c -> store.namespacesOn(c.id()) < c.capacity())
-              .max(Comparator.comparingInt((ControlStore.Cell c) -> c.capacity() - store.namespacesOn(c.id()))
-                  .thenComparing(ControlStore.Cell::id, Comparator.reverseOrder()))
+          room.entrySet().stream()
+              .filter(e -> e.getValue() > 0)
+              .max(Comparator.comparingInt((java.util.Map.Entry<ControlStore.Cell, Integer> e) -> e.getValue())
+                  .thenComparing(e -> e.getKey().id(), Comparator.reverseOrder()))
+              .map(java.util.Map.Entry::getKey)
               .orElseThrow(() -> ApplicationFailure.newFailure(
                   "no cell in region " + n.regionId() + " has room for another namespace", "NoCapacity"));
       long now = clock.getAsLong();
