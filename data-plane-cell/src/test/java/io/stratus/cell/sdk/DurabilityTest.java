@@ -8,14 +8,9 @@ import static io.temporal.api.enums.v1.EventType.EVENT_TYPE_WORKFLOW_EXECUTION_S
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
-import io.grpc.Grpc;
-import io.grpc.InsecureChannelCredentials;
-import io.grpc.ManagedChannel;
 import io.temporal.activity.ActivityInterface;
 import io.temporal.activity.ActivityOptions;
 import io.temporal.api.enums.v1.WorkflowExecutionStatus;
-import io.temporal.api.workflowservice.v1.GetSystemInfoRequest;
-import io.temporal.api.workflowservice.v1.WorkflowServiceGrpc;
 import io.temporal.client.WorkflowClient;
 import io.temporal.client.WorkflowClientOptions;
 import io.temporal.client.WorkflowExecutionMetadata;
@@ -31,7 +26,6 @@ import io.temporal.workflow.Workflow;
 import io.temporal.workflow.WorkflowInterface;
 import io.temporal.workflow.WorkflowMethod;
 import java.io.IOException;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -62,9 +56,6 @@ import org.junit.jupiter.api.Test;
  */
 class DurabilityTest {
   static final int WORKFLOWS = 20;
-  /** The cell's entry point; overridable only to debug this test against another launcher. */
-  static final String MAIN_CLASS =
-      System.getProperty("stratus.it.cellMain", "io.stratus.cell.server.Main");
 
   @ActivityInterface
   public interface DurableActivities {
@@ -173,68 +164,12 @@ class DurabilityTest {
     return "127.0.0.1:" + port;
   }
 
-  /** Starts the cell process and waits until it answers GetSystemInfo. */
   private Process startCell() throws IOException {
-    String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
-    ProcessBuilder builder =
-        new ProcessBuilder(
-                java,
-                "-Xmx512m",
-                "-cp",
-                System.getProperty("java.class.path"),
-                MAIN_CLASS,
-                "cell",
-                "start-dev",
-                "--port",
-                Integer.toString(port),
-                "--db-filename",
-                db.toString())
-            .redirectErrorStream(true)
-            .redirectOutput(ProcessBuilder.Redirect.appendTo(log.toFile()));
-    Process process = builder.start();
-    awaitAnswering(process);
-    return process;
-  }
-
-  private void awaitAnswering(Process process) {
-    ManagedChannel channel =
-        Grpc.newChannelBuilder(target(), InsecureChannelCredentials.create()).build();
-    try {
-      WorkflowServiceGrpc.WorkflowServiceBlockingStub probe = WorkflowServiceGrpc.newBlockingStub(channel);
-      await()
-          .atMost(Duration.ofSeconds(60))
-          .pollInterval(Duration.ofMillis(200))
-          .failFast(
-              () -> {
-                if (!process.isAlive()) {
-                  throw new AssertionError("cell process exited; log:\n" + logTail());
-                }
-              })
-          .ignoreExceptions()
-          .until(
-              () -> {
-                probe
-                    .withDeadlineAfter(2, TimeUnit.SECONDS)
-                    .getSystemInfo(GetSystemInfoRequest.getDefaultInstance());
-                return true;
-              });
-    } finally {
-      channel.shutdownNow();
-    }
-  }
-
-  private String logTail() {
-    try {
-      String text = Files.readString(log, StandardCharsets.UTF_8);
-      return text.length() > 4000 ? text.substring(text.length() - 4000) : text;
-    } catch (IOException e) {
-      return "<no log: " + e + ">";
-    }
+    return CellProcess.start(db, log, port);
   }
 
   private void killCell() throws InterruptedException {
-    cell.destroyForcibly(); // SIGKILL: no shutdown hooks, no flush
-    assertThat(cell.waitFor(30, TimeUnit.SECONDS)).as("cell process ended").isTrue();
+    CellProcess.kill(cell);
   }
 
   @Test

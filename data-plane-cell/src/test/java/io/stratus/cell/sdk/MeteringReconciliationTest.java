@@ -10,9 +10,6 @@ import io.grpc.ClientCall;
 import io.grpc.ClientInterceptor;
 import io.grpc.ForwardingClientCall;
 import io.grpc.ForwardingClientCallListener;
-import io.grpc.Grpc;
-import io.grpc.InsecureChannelCredentials;
-import io.grpc.ManagedChannel;
 import io.grpc.Metadata;
 import io.grpc.MethodDescriptor;
 import io.grpc.Status;
@@ -31,8 +28,6 @@ import io.temporal.api.enums.v1.EventType;
 import io.temporal.api.enums.v1.WorkflowExecutionStatus;
 import io.temporal.api.history.v1.HistoryEvent;
 import io.temporal.api.workflowservice.v1.DescribeWorkflowExecutionRequest;
-import io.temporal.api.workflowservice.v1.GetSystemInfoRequest;
-import io.temporal.api.workflowservice.v1.WorkflowServiceGrpc;
 import io.temporal.client.WorkflowClient;
 import io.temporal.client.WorkflowClientOptions;
 import io.temporal.client.WorkflowExecutionMetadata;
@@ -54,7 +49,6 @@ import io.temporal.workflow.Workflow;
 import io.temporal.workflow.WorkflowInterface;
 import io.temporal.workflow.WorkflowMethod;
 import java.io.IOException;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -85,8 +79,6 @@ import org.junit.jupiter.api.Test;
 class MeteringReconciliationTest {
   static final int WORKFLOWS = 3;
   static final long CLOSE_LAG_MILLIS = 1_000;
-  static final String MAIN_CLASS =
-      System.getProperty("stratus.it.cellMain", "io.stratus.cell.server.Main");
 
   // ------------------------------------------------------------------ workload
 
@@ -362,49 +354,11 @@ class MeteringReconciliationTest {
   }
 
   private Process startCell() throws IOException {
-    String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
-    Process process =
-        new ProcessBuilder(
-                java, "-Xmx512m", "-D" + CellServer.METERING_CLOSE_LAG_PROPERTY + "=" + CLOSE_LAG_MILLIS,
-                "-cp", System.getProperty("java.class.path"), MAIN_CLASS,
-                "cell", "start-dev", "--port", Integer.toString(port), "--db-filename", db.toString())
-            .redirectErrorStream(true)
-            .redirectOutput(ProcessBuilder.Redirect.appendTo(log.toFile()))
-            .start();
-    ManagedChannel channel = Grpc.newChannelBuilder(target(), InsecureChannelCredentials.create()).build();
-    try {
-      WorkflowServiceGrpc.WorkflowServiceBlockingStub probe = WorkflowServiceGrpc.newBlockingStub(channel);
-      await()
-          .atMost(Duration.ofSeconds(60))
-          .pollInterval(Duration.ofMillis(200))
-          .failFast(() -> {
-            if (!process.isAlive()) {
-              throw new AssertionError("cell process exited; log:\n" + logTail());
-            }
-          })
-          .ignoreExceptions()
-          .until(() -> {
-            probe.withDeadlineAfter(2, TimeUnit.SECONDS).getSystemInfo(GetSystemInfoRequest.getDefaultInstance());
-            return true;
-          });
-    } finally {
-      channel.shutdownNow();
-    }
-    return process;
-  }
-
-  private String logTail() {
-    try {
-      String text = Files.readString(log, StandardCharsets.UTF_8);
-      return text.length() > 4000 ? text.substring(text.length() - 4000) : text;
-    } catch (IOException e) {
-      return "<no log: " + e + ">";
-    }
+    return CellProcess.start(db, log, port, "-D" + CellServer.METERING_CLOSE_LAG_PROPERTY + "=" + CLOSE_LAG_MILLIS);
   }
 
   private void killCell() throws InterruptedException {
-    cell.destroyForcibly(); // SIGKILL
-    assertThat(cell.waitFor(30, TimeUnit.SECONDS)).as("cell process ended").isTrue();
+    CellProcess.kill(cell);
     cell = null;
   }
 
