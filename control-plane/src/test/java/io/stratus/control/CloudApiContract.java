@@ -292,6 +292,17 @@ abstract class CloudApiContract {
       }
       s.setMtlsAuth(m);
     }, "at most 25 filters");
+    assertInvalid(s -> s.putSearchAttributes("1st", NamespaceSpec.SearchAttributeType.SEARCH_ATTRIBUTE_TYPE_KEYWORD), "name '1st'");
+    assertInvalid(s -> s.putSearchAttributes("WorkflowId", NamespaceSpec.SearchAttributeType.SEARCH_ATTRIBUTE_TYPE_KEYWORD), "built-in");
+    assertInvalid(s -> s.putSearchAttributes("Untyped", NamespaceSpec.SearchAttributeType.SEARCH_ATTRIBUTE_TYPE_UNSPECIFIED), "needs a type");
+    assertInvalid(s -> s.putCustomSearchAttributes("Legacy", "String"), "type of Legacy must be one of");
+    assertInvalid(s -> s.putSearchAttributes("Both", NamespaceSpec.SearchAttributeType.SEARCH_ATTRIBUTE_TYPE_INT)
+        .putCustomSearchAttributes("Both", "Keyword"), "Both is SEARCH_ATTRIBUTE_TYPE_INT");
+    assertInvalid(s -> {
+      for (int i = 0; i < 6; i++) {
+        s.putSearchAttributes("Text" + i, NamespaceSpec.SearchAttributeType.SEARCH_ATTRIBUTE_TYPE_TEXT);
+      }
+    }, "at most 5 of type SEARCH_ATTRIBUTE_TYPE_TEXT");
     assertThat(client.as(owner).getNamespaces(GetNamespacesRequest.newBuilder().setName("bad-input").build()).getNamespacesCount()).isZero();
 
     // An API-key-only namespace needs no CA; base64 of the PEM is accepted as Temporal's tools send it.

@@ -231,6 +231,79 @@ class NamespaceProvisioningTest {
     }
   }
 
+  static final io.temporal.common.SearchAttributeKey<String> CUSTOMER_ID = io.temporal.common.SearchAttributeKey.forKeyword("CustomerId");
+  static final io.temporal.common.SearchAttributeKey<Long> PRIORITY = io.temporal.common.SearchAttributeKey.forLong("Priority");
+
+  @Test
+  void searchAttributesInTheSpecAreUsableByWorkflowsAndCanBeAddedButNotRemoved() throws Exception {
+    CustomerPki customer = new CustomerPki("search");
+    String opId = "create-" + UUID.randomUUID();
+    String namespace =
+        cloudApi.blockingStub().createNamespace(CreateNamespaceRequest.newBuilder().setAsyncOperationId(opId)
+            .setSpec(NamespaceSpec.newBuilder().setName("searchable").addRegions(ControlPlane.DEFAULT_REGION).setRetentionDays(3)
+                .setMtlsAuth(MtlsAuthSpec.newBuilder().setAcceptedClientCa(ByteString.copyFromUtf8(customer.caPem())))
+                .putSearchAttributes("CustomerId", NamespaceSpec.SearchAttributeType.SEARCH_ATTRIBUTE_TYPE_KEYWORD)
+                // The deprecated map, as older tools send it, is taken too.
+                .putCustomSearchAttributes("Priority", "Int"))
+            .build()).getNamespace();
+    AsyncOperation created = awaitOperation(opId);
+    assertThat(created.getState()).as(created.getFailureReason()).isEqualTo(AsyncOperation.State.STATE_FULFILLED);
+    var ns = cloudApi.blockingStub().getNamespace(io.temporal.api.cloud.cloudservice.v1.GetNamespaceRequest.newBuilder().setNamespace(namespace).build()).getNamespace();
+    assertThat(ns.getSpec().getSearchAttributesMap())
+        .containsEntry("CustomerId", NamespaceSpec.SearchAttributeType.SEARCH_ATTRIBUTE_TYPE_KEYWORD)
+        .containsEntry("Priority", NamespaceSpec.SearchAttributeType.SEARCH_ATTRIBUTE_TYPE_INT);
+
+    String host = namespace + "." + cloud.domain();
+    WorkflowServiceStubs stubs = mtlsStubs(host, customer.client("worker"));
+    try {
+      WorkflowClient client = WorkflowClient.newInstance(stubs, WorkflowClientOptions.newBuilder().setNamespace(namespace).build());
+      WorkerFactory factory = WorkerFactory.newInstance(client);
+      factory.newWorker("greetings").registerWorkflowImplementationTypes(GreeterImpl.class);
+      factory.start();
+      String result =
+          client.newWorkflowStub(Greeter.class, WorkflowOptions.newBuilder().setTaskQueue("greetings").setWorkflowId("vip-order")
+                  .setTypedSearchAttributes(io.temporal.common.SearchAttributes.newBuilder().set(CUSTOMER_ID, "c-42").set(PRIORITY, 7L).build())
+                  .build())
+              .greet("vip");
+      assertThat(result).isEqualTo("hello vip");
+      factory.shutdownNow();
+      Awaitility.await().atMost(Duration.ofSeconds(20)).untilAsserted(() ->
+          assertThat(client.listExecutions("CustomerId = 'c-42' AND Priority > 5").map(e -> e.getExecution().getWorkflowId()).toList())
+              .containsExactly("vip-order"));
+
+      // Removing one is refused, and nothing changes.
+      StatusRuntimeException removed =
+          org.junit.jupiter.api.Assertions.assertThrows(StatusRuntimeException.class, () ->
+              cloudApi.blockingStub().updateNamespace(io.temporal.api.cloud.cloudservice.v1.UpdateNamespaceRequest.newBuilder()
+                  .setNamespace(namespace).setResourceVersion(ns.getResourceVersion())
+                  .setSpec(ns.getSpec().toBuilder().removeSearchAttributes("CustomerId").removeCustomSearchAttributes("CustomerId"))
+                  .build()));
+      assertThat(removed.getStatus().getCode()).isEqualTo(Status.Code.INVALID_ARGUMENT);
+      assertThat(removed.getStatus().getDescription()).contains("CustomerId exists and cannot be removed");
+
+      // Adding one reaches the cell: a query on it is accepted where before it was not.
+      assertThat(listCode(client, "Region = 'eu'")).isEqualTo(Status.Code.INVALID_ARGUMENT);
+      String updateId = "update-" + UUID.randomUUID();
+      cloudApi.blockingStub().updateNamespace(io.temporal.api.cloud.cloudservice.v1.UpdateNamespaceRequest.newBuilder()
+          .setNamespace(namespace).setResourceVersion(ns.getResourceVersion()).setAsyncOperationId(updateId)
+          .setSpec(ns.getSpec().toBuilder().putSearchAttributes("Region", NamespaceSpec.SearchAttributeType.SEARCH_ATTRIBUTE_TYPE_KEYWORD))
+          .build());
+      assertThat(awaitOperation(updateId).getState()).isEqualTo(AsyncOperation.State.STATE_FULFILLED);
+      Awaitility.await().atMost(Duration.ofSeconds(15)).until(() -> listCode(client, "Region = 'eu'") == Status.Code.OK);
+    } finally {
+      stubs.shutdownNow();
+    }
+  }
+
+  static Status.Code listCode(WorkflowClient client, String query) {
+    try {
+      client.listExecutions(query).count();
+      return Status.Code.OK;
+    } catch (StatusRuntimeException e) {
+      return e.getStatus().getCode();
+    }
+  }
+
   @Test
   void anApiKeyNamespaceServesTheKeysOfPrincipalsWithAccess() throws Exception {
     String opId = "create-" + UUID.randomUUID();

@@ -224,7 +224,7 @@ public final class CloudApi extends CloudServiceGrpc.CloudServiceImplBase {
         Namespace.newBuilder()
             .setNamespace(n.name())
             .setResourceVersion(Long.toString(n.resourceVersion()))
-            .setSpec(NamespaceSpecs.fromJson(n.specJson()))
+            .setSpec(NamespaceSpecs.forDisplay(NamespaceSpecs.fromJson(n.specJson())))
             .setState(ResourceState.valueOf(n.state()))
             .setAsyncOperationId(n.asyncOperationId())
             .setActiveRegion(n.regionId())
@@ -328,6 +328,7 @@ public final class CloudApi extends CloudServiceGrpc.CloudServiceImplBase {
       }
       long now = clock.getAsLong();
       NamespaceSpec spec = NamespaceSpecs.validate(r.getSpec(), regionIds(), now);
+      NamespaceSpecs.checkSearchAttributeChange(current, spec);
       String specJson = NamespaceSpecs.toJson(spec);
       ControlStore.AsyncOperation op = newOperation(id, c, "UpdateNamespace", n.name(), hash);
       store.db().inTransaction(() -> {

@@ -3,7 +3,10 @@ package io.stratus.control.api;
 import com.google.protobuf.InvalidProtocolBufferException;
 import com.google.protobuf.util.JsonFormat;
 import io.temporal.api.cloud.namespace.v1.CertificateFilterSpec;
+import io.stratus.cell.frontend.admin.CellAdminService;
+import io.stratus.cell.visibility.SearchAttributeCatalog;
 import io.temporal.api.cloud.namespace.v1.NamespaceSpec;
+import io.temporal.api.cloud.namespace.v1.NamespaceSpec.SearchAttributeType;
 import java.io.ByteArrayInputStream;
 import java.nio.charset.StandardCharsets;
 import java.security.cert.CertificateException;
@@ -11,8 +14,11 @@ import java.security.cert.CertificateFactory;
 import java.security.cert.X509Certificate;
 import java.util.Base64;
 import java.util.Collection;
+import java.util.EnumMap;
 import java.util.List;
+import java.util.Map;
 import java.util.Set;
+import java.util.TreeMap;
 import java.util.regex.Pattern;
 
 /** Validation and storage form of namespace specs, with the limits customers are told about. */
@@ -27,6 +33,31 @@ public final class NamespaceSpecs {
   public static final int MAX_CA_BUNDLE_BYTES = 32 * 1024;
   public static final int MAX_CERTIFICATE_FILTERS = 25;
   public static final int MAX_FILTER_FIELD_LENGTH = 255;
+
+  /** Custom search attribute names: a letter, then up to 63 letters, digits and underscores. */
+  public static final Pattern SEARCH_ATTRIBUTE_NAME = Pattern.compile("[A-Za-z][A-Za-z0-9_]{0,63}");
+  /** At most this many custom search attributes per namespace, all types together (the cell's limit). */
+  public static final int MAX_SEARCH_ATTRIBUTES = CellAdminService.MAX_CUSTOM_SEARCH_ATTRIBUTES;
+  /** At most this many custom search attributes of each type. */
+  public static final Map<SearchAttributeType, Integer> MAX_SEARCH_ATTRIBUTES_PER_TYPE =
+      Map.of(
+          SearchAttributeType.SEARCH_ATTRIBUTE_TYPE_KEYWORD, 40,
+          SearchAttributeType.SEARCH_ATTRIBUTE_TYPE_TEXT, 5,
+          SearchAttributeType.SEARCH_ATTRIBUTE_TYPE_KEYWORD_LIST, 5,
+          SearchAttributeType.SEARCH_ATTRIBUTE_TYPE_INT, 20,
+          SearchAttributeType.SEARCH_ATTRIBUTE_TYPE_DOUBLE, 20,
+          SearchAttributeType.SEARCH_ATTRIBUTE_TYPE_BOOL, 20,
+          SearchAttributeType.SEARCH_ATTRIBUTE_TYPE_DATETIME, 20);
+  /** The deprecated {@code custom_search_attributes} spells types as the cell does: Keyword, Text, ... */
+  private static final Map<String, SearchAttributeType> TYPE_NAMES =
+      Map.of(
+          "Keyword", SearchAttributeType.SEARCH_ATTRIBUTE_TYPE_KEYWORD,
+          "Text", SearchAttributeType.SEARCH_ATTRIBUTE_TYPE_TEXT,
+          "KeywordList", SearchAttributeType.SEARCH_ATTRIBUTE_TYPE_KEYWORD_LIST,
+          "Int", SearchAttributeType.SEARCH_ATTRIBUTE_TYPE_INT,
+          "Double", SearchAttributeType.SEARCH_ATTRIBUTE_TYPE_DOUBLE,
+          "Bool", SearchAttributeType.SEARCH_ATTRIBUTE_TYPE_BOOL,
+          "Datetime", SearchAttributeType.SEARCH_ATTRIBUTE_TYPE_DATETIME);
 
   private NamespaceSpecs() {}
 
@@ -84,6 +115,79 @@ public final class NamespaceSpecs {
       b.setMtlsAuth(
           b.getMtlsAuth().toBuilder().setEnabled(true).setAcceptedClientCa(com.google.protobuf.ByteString.copyFromUtf8(pem)));
     }
+    b.clearCustomSearchAttributes().clearSearchAttributes().putAllSearchAttributes(searchAttributes(spec));
+    return b.build();
+  }
+
+  /**
+   * The spec's custom search attributes, from {@code search_attributes} and the deprecated {@code
+   * custom_search_attributes} (type names Keyword, Text, Int, Double, Bool, Datetime, KeywordList)
+   * together, checked: names, types, reserved names, limits.
+   */
+  static Map<String, SearchAttributeType> searchAttributes(NamespaceSpec spec) {
+    Map<String, SearchAttributeType> all = new TreeMap<>(spec.getSearchAttributesMap());
+    for (Map.Entry<String, String> e : spec.getCustomSearchAttributesMap().entrySet()) {
+      SearchAttributeType type = TYPE_NAMES.get(e.getValue());
+      if (type == null) {
+        throw ApiErrors.invalid("spec.custom_search_attributes: type of " + e.getKey() + " must be one of "
+            + new TreeMap<>(TYPE_NAMES).keySet() + ", got '" + e.getValue() + "'");
+      }
+      SearchAttributeType other = all.putIfAbsent(e.getKey(), type);
+      if (other != null && other != type) {
+        throw ApiErrors.invalid("search attribute " + e.getKey() + " is " + other + " in spec.search_attributes but "
+            + e.getValue() + " in spec.custom_search_attributes");
+      }
+    }
+    if (all.size() > MAX_SEARCH_ATTRIBUTES) {
+      throw ApiErrors.invalid("spec.search_attributes has " + all.size() + " attributes; the limit is " + MAX_SEARCH_ATTRIBUTES);
+    }
+    Map<SearchAttributeType, Integer> perType = new EnumMap<>(SearchAttributeType.class);
+    for (Map.Entry<String, SearchAttributeType> e : all.entrySet()) {
+      if (!SEARCH_ATTRIBUTE_NAME.matcher(e.getKey()).matches()) {
+        throw ApiErrors.invalid("spec.search_attributes: name '" + e.getKey()
+            + "' must start with a letter and hold at most 64 letters, digits and underscores");
+      }
+      if (SearchAttributeCatalog.isBuiltIn(e.getKey())) {
+        throw ApiErrors.invalid("spec.search_attributes: " + e.getKey() + " is a built-in search attribute; choose another name");
+      }
+      Integer limit = MAX_SEARCH_ATTRIBUTES_PER_TYPE.get(e.getValue());
+      if (limit == null) {
+        throw ApiErrors.invalid("spec.search_attributes: " + e.getKey() + " needs a type, one of "
+            + new TreeMap<>(MAX_SEARCH_ATTRIBUTES_PER_TYPE).keySet());
+      }
+      if (perType.merge(e.getValue(), 1, Integer::sum) > limit) {
+        throw ApiErrors.invalid("spec.search_attributes: at most " + limit + " of type " + e.getValue());
+      }
+    }
+    return all;
+  }
+
+  /**
+   * Search attributes can be added but not removed or retyped: workflows already carry them and
+   * visibility has indexed them.
+   */
+  static void checkSearchAttributeChange(NamespaceSpec current, NamespaceSpec next) {
+    for (Map.Entry<String, SearchAttributeType> e : current.getSearchAttributesMap().entrySet()) {
+      SearchAttributeType now = next.getSearchAttributesMap().get(e.getKey());
+      if (now == null) {
+        throw ApiErrors.invalid("spec.search_attributes: " + e.getKey() + " exists and cannot be removed");
+      }
+      if (now != e.getValue()) {
+        throw ApiErrors.invalid("spec.search_attributes: " + e.getKey() + " is " + e.getValue() + " and cannot become " + now);
+      }
+    }
+  }
+
+  /** The cell's spelling of a search attribute type (Keyword, Text, ...). */
+  public static String cellTypeName(SearchAttributeType type) {
+    return TYPE_NAMES.entrySet().stream().filter(e -> e.getValue() == type).map(Map.Entry::getKey).findFirst()
+        .orElseThrow(() -> new IllegalArgumentException("no cell type for " + type));
+  }
+
+  /** The spec as shown to clients: search attributes also in the deprecated map, for older tools. */
+  public static NamespaceSpec forDisplay(NamespaceSpec spec) {
+    NamespaceSpec.Builder b = spec.toBuilder().clearCustomSearchAttributes();
+    spec.getSearchAttributesMap().forEach((k, v) -> b.putCustomSearchAttributes(k, cellTypeName(v)));
     return b.build();
   }
 

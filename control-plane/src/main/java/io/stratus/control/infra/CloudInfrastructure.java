@@ -109,6 +109,7 @@ public final class CloudInfrastructure implements NamespaceInfrastructure {
             .setAccountId(n.accountId())
             .setRetentionDays(spec.getRetentionDays())
             .setApiKeyAuth(spec.hasApiKeyAuth() && spec.getApiKeyAuth().getEnabled());
+    spec.getSearchAttributesMap().forEach((name, type) -> b.putCustomSearchAttributes(name, NamespaceSpecs.cellTypeName(type)));
     if (spec.hasMtlsAuth() && !spec.getMtlsAuth().getAcceptedClientCa().isEmpty()) {
       b.setAcceptedClientCaPem(spec.getMtlsAuth().getAcceptedClientCa().toStringUtf8());
       spec.getMtlsAuth().getCertificateFiltersList().forEach(f -> b.addCertificateFilters(
