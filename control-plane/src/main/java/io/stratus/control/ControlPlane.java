@@ -66,7 +66,7 @@ public final class ControlPlane implements AutoCloseable {
     this.store = new ControlStore(db);
     this.accountId = bootstrapAccount(clock);
     this.bootstrapKey = bootstrapOwnerKey(clock);
-    store.upsertRegion(new ControlStore.Region(DEFAULT_REGION, "local", "Loopback, this machine"));
+    settings.regions().forEach(store::upsertRegion);
     this.cell = ControlCell.start(settings.dataDir(), settings.bindAddress(), settings.controlCellPort());
     WorkflowClient client = cell.client();
     var worker = cell.worker();
@@ -79,10 +79,10 @@ public final class ControlPlane implements AutoCloseable {
         new CellActivitiesImpl(store, infra),
         new io.stratus.control.api.IdentityChanges(store, clock, client));
     cell.startWorkers();
-    CloudApi cloudApi = new CloudApi(store, client, settings.domain(), clock);
+    CloudApi cloudApi = new CloudApi(store, client, settings.domain(), settings.endpointPort(), clock);
     try {
       this.api =
-          NettyServerBuilder.forAddress(new InetSocketAddress(settings.bindAddress(), settings.apiPort()))
+          apiServer(settings)
               .addService(ServerInterceptors.intercept(cloudApi, new ApiKeyAuth(store, clock)))
               .build()
               .start();
@@ -93,6 +93,46 @@ public final class ControlPlane implements AutoCloseable {
               + " (is the port in use? set stratus.control.api-port)", e);
     }
     reconcile(client);
+  }
+
+  private static NettyServerBuilder apiServer(ControlPlaneSettings settings) throws IOException {
+    NettyServerBuilder b = NettyServerBuilder.forAddress(new InetSocketAddress(settings.bindAddress(), settings.apiPort()));
+    if (settings.apiTls() != null) {
+      b.sslContext(io.grpc.netty.shaded.io.grpc.netty.GrpcSslContexts
+          .forServer(settings.apiTls().certificateChainFile().toFile(), settings.apiTls().privateKeyFile().toFile())
+          .build());
+    }
+    return b;
+  }
+
+  /**
+   * Hands each cell's registration to its entity workflow ({@code cell/<id>}) and waits until each
+   * is carried out and the cell answers its health check as serving. A registration that did not
+   * change is answered from the workflow's record.
+   */
+  public void registerCells(java.util.List<io.stratus.control.workflows.CellChange> changes, java.time.Duration timeout) {
+    WorkflowClient client = cell.client();
+    for (var change : changes) {
+      io.stratus.control.workflows.CellWorkflow.send(client, ControlCell.TASK_QUEUE, change);
+    }
+    long deadline = System.nanoTime() + timeout.toNanos();
+    for (var change : changes) {
+      io.stratus.control.workflows.ChangeResult result;
+      try {
+        java.time.Duration left = java.time.Duration.ofNanos(Math.max(0, deadline - System.nanoTime()));
+        result = io.stratus.control.workflows.CellWorkflow.await(client, change, left).orElseThrow(() -> new IllegalStateException(
+            change.cellId() + " (admin API " + change.adminAddress() + ") was not registered within "
+                + timeout.toSeconds() + " s: its entity workflow " + io.stratus.control.workflows.CellWorkflow.id(change.cellId())
+                + " is still waiting for it to answer GetCellHealth; check that the cell runs and that its admin"
+                + " certificate is signed by the admin CA the control plane trusts"));
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+        throw new IllegalStateException("interrupted while registering " + change.cellId(), e);
+      }
+      if (!result.fulfilled()) {
+        throw new IllegalStateException("registering " + change.cellId() + " failed: " + result.failureReason());
+      }
+    }
   }
 
   public static ControlPlane start(

@@ -38,8 +38,29 @@ public class ControlPlaneApplication {
     }
   }
 
+  /**
+   * {@code stratus.cloud.mode}: {@code local} (the default: {@link LocalCloud}, the whole cloud on
+   * loopback) or {@code production} ({@link ProductionCloud}: PostgreSQL, remote cells, ACME,
+   * Route 53, TLS on the Cloud Ops API, all from configuration).
+   */
   @Bean(destroyMethod = "close")
-  LocalCloud localCloud(Environment env) {
+  AutoCloseable cloud(Environment env) {
+    String mode = env.getProperty("stratus.cloud.mode", "local");
+    return switch (mode) {
+      case "local" -> localCloud(env);
+      case "production" -> productionCloud(env);
+      default -> throw new IllegalArgumentException("stratus.cloud.mode must be local or production, got '" + mode + "'");
+    };
+  }
+
+  private static ProductionCloud productionCloud(Environment env) {
+    ProductionCloud.Config config = ProductionCloud.Config.from(env);
+    ProductionCloud cloud = ProductionCloud.start(config);
+    writeEndpoints(config.control().dataDir().toAbsolutePath(), cloud.describe());
+    return cloud;
+  }
+
+  private static LocalCloud localCloud(Environment env) {
     Path dataDir = Path.of(env.getProperty("stratus.cloud.data-dir", ".stratus/cloud")).toAbsolutePath();
     LocalCloud.Options defaults = LocalCloud.Options.defaults(dataDir);
     LocalCloud.Options options =
@@ -55,8 +76,14 @@ public class ControlPlaneApplication {
             // e.g. jdbc:postgresql://127.0.0.1:5432/stratus_control?user=postgres
             env.getProperty("stratus.control.db.url", ""));
     LocalCloud cloud = LocalCloud.start(options);
+    writeEndpoints(dataDir, cloud.describe());
+    return cloud;
+  }
+
+  /** Prints where everything is and writes it to {@code endpoints.txt} (which {@code ./stratus up} shows). */
+  private static void writeEndpoints(Path dataDir, java.util.List<String> lines) {
     StringBuilder text = new StringBuilder();
-    cloud.describe().forEach(line -> text.append(line).append('\n'));
+    lines.forEach(line -> text.append(line).append('\n'));
     System.out.print(text);
     System.out.flush();
     try {
@@ -66,6 +93,5 @@ public class ControlPlaneApplication {
     } catch (IOException e) {
       throw new UncheckedIOException(e);
     }
-    return cloud;
   }
 }

@@ -18,6 +18,10 @@ import org.springframework.core.env.Environment;
  * @param controlCellPort port of the control cell's frontend; 0 picks a free one
  * @param domain DNS domain of namespace endpoints: {@code <namespace>.<account>.<domain>}
  * @param bindAddress address everything listens on
+ * @param apiTls the Cloud Ops API's server certificate chain and key (PEM files); null: plaintext,
+ *     for loopback only
+ * @param regions the regions offered to customers (cells are registered into them)
+ * @param endpointPort the port of namespace endpoints that customers are told
  */
 public record ControlPlaneSettings(
     Path dataDir,
@@ -27,7 +31,25 @@ public record ControlPlaneSettings(
     int apiPort,
     int controlCellPort,
     String domain,
-    String bindAddress) {
+    String bindAddress,
+    ApiTls apiTls,
+    java.util.List<io.stratus.control.db.ControlStore.Region> regions,
+    int endpointPort) {
+  /** The local topology's one region. */
+  public static final io.stratus.control.db.ControlStore.Region LOCAL_REGION =
+      new io.stratus.control.db.ControlStore.Region(ControlPlane.DEFAULT_REGION, "local", "Loopback, this machine");
+
+  /** A server certificate chain and its private key, as PEM files. */
+  public record ApiTls(Path certificateChainFile, Path privateKeyFile) {}
+
+  /** Plaintext API, the local region, endpoints on 7233. */
+  public ControlPlaneSettings(
+      Path dataDir, String dbUrl, String dbUser, String dbPassword, int apiPort, int controlCellPort, String domain,
+      String bindAddress) {
+    this(dataDir, dbUrl, dbUser, dbPassword, apiPort, controlCellPort, domain, bindAddress, null,
+        java.util.List.of(LOCAL_REGION), 7233);
+  }
+
   public ControlPlaneSettings {
     Objects.requireNonNull(dataDir, "dataDir");
     dbUrl = dbUrl == null ? "" : dbUrl;
@@ -38,6 +60,8 @@ public record ControlPlaneSettings(
     if (apiPort < 0 || apiPort > 65535 || controlCellPort < 0 || controlCellPort > 65535) {
       throw new IllegalArgumentException("ports must be 0..65535");
     }
+    regions = regions == null || regions.isEmpty() ? java.util.List.of(LOCAL_REGION) : java.util.List.copyOf(regions);
+    endpointPort = endpointPort == 0 ? 7233 : endpointPort;
   }
 
   /** The JDBC URL actually used. */
@@ -45,16 +69,8 @@ public record ControlPlaneSettings(
     return dbUrl.isBlank() ? "jdbc:sqlite:" + dataDir.resolve("control.db").toAbsolutePath() : dbUrl;
   }
 
-  public static ControlPlaneSettings from(Environment env) {
-    return new ControlPlaneSettings(
-        Path.of(env.getProperty("stratus.control.data-dir", ".stratus/control")),
-        env.getProperty("stratus.control.db.url", ""),
-        env.getProperty("stratus.control.db.user", ""),
-        env.getProperty("stratus.control.db.password", ""),
-        env.getProperty("stratus.control.api-port", Integer.class, 7243),
-        env.getProperty("stratus.control.cell-port", Integer.class, 0),
-        env.getProperty("stratus.control.domain", "stratus.localhost"),
-        env.getProperty("stratus.control.bind-address", "127.0.0.1"));
+  public ControlPlaneSettings withEndpointPort(int port) {
+    return new ControlPlaneSettings(dataDir, dbUrl, dbUser, dbPassword, apiPort, controlCellPort, domain, bindAddress, apiTls, regions, port);
   }
 
   /** Settings for tests: everything on free ports under {@code dataDir}. */

@@ -14,8 +14,6 @@ import io.stratus.control.infra.CellAdminClients;
 import io.stratus.control.infra.CloudInfrastructure;
 import io.stratus.control.cell.ControlCell;
 import io.stratus.control.workflows.CellChange;
-import io.stratus.control.workflows.CellWorkflow;
-import io.stratus.control.workflows.ChangeResult;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.net.InetSocketAddress;
@@ -106,12 +104,13 @@ public final class LocalCloud implements AutoCloseable {
 
       control =
           ControlPlane.start(
-              new ControlPlaneSettings(dir.resolve("control"), options.controlDbUrl(), "", "", options.apiPort(), 0, options.domain(), BIND),
+              new ControlPlaneSettings(dir.resolve("control"), options.controlDbUrl(), "", "", options.apiPort(), 0, options.domain(), BIND)
+                  .withEndpointPort(edge.port()),
               store -> {
                 CellAdminClients clients = new CellAdminClients(controlIdentity, adminCa.trustAnchors());
                 open.add(clients);
                 return new CloudInfrastructure(store, clients, endpointCa, dns, routes, options.domain(),
-                    new InetSocketAddress(BIND, edge.port()), new InetSocketAddress(BIND, dns.port()));
+                    io.stratus.control.infra.Ingress.sharedEdge(BIND, edge.port()), new InetSocketAddress(BIND, dns.port()));
               });
       registerCells();
       // Cells may listen on other ports than last time: routes follow their cell.
@@ -144,29 +143,11 @@ public final class LocalCloud implements AutoCloseable {
 
   /** Hands each cell's registration to its entity workflow and waits until each is carried out and the cell active. */
   private void registerCells() {
-    var client = control.controlCell().client();
     List<CellChange> changes = new ArrayList<>();
     for (int i = 0; i < cells.size(); i++) {
       changes.add(registration(i));
-      CellWorkflow.send(client, ControlCell.TASK_QUEUE, changes.get(i));
     }
-    long deadline = System.nanoTime() + CELL_REGISTRATION_TIMEOUT.toNanos();
-    for (CellChange change : changes) {
-      ChangeResult result;
-      try {
-        Duration left = Duration.ofNanos(Math.max(0, deadline - System.nanoTime()));
-        result = CellWorkflow.await(client, change, left).orElseThrow(() -> new IllegalStateException(
-            change.cellId() + " (admin API " + change.adminAddress() + ") was not registered within "
-                + CELL_REGISTRATION_TIMEOUT.toSeconds() + " s: its entity workflow " + CellWorkflow.id(change.cellId())
-                + " is still waiting for it to answer GetCellHealth"));
-      } catch (InterruptedException e) {
-        Thread.currentThread().interrupt();
-        throw new IllegalStateException("interrupted while registering " + change.cellId(), e);
-      }
-      if (!result.fulfilled()) {
-        throw new IllegalStateException("registering " + change.cellId() + " failed: " + result.failureReason());
-      }
-    }
+    control.registerCells(changes, CELL_REGISTRATION_TIMEOUT);
   }
 
   public static LocalCloud start(Options options) {

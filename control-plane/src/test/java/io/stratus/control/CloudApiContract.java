@@ -56,7 +56,7 @@ abstract class CloudApiContract {
         throw new IllegalStateException("no cells in this test");
       }
 
-      public void publishDns(String host) {
+      public void publishDns(String host, ControlStore.Cell c) {
         throw new IllegalStateException("no cells in this test");
       }
 
@@ -64,7 +64,7 @@ abstract class CloudApiContract {
         throw new IllegalStateException("no cells in this test");
       }
 
-      public void probe(String host, ControlStore.Namespace n) {
+      public void probe(String host, ControlStore.Cell c, ControlStore.Namespace n) {
         throw new IllegalStateException("no cells in this test");
       }
 

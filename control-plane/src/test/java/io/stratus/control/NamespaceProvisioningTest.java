@@ -123,7 +123,7 @@ class NamespaceProvisioningTest {
     assertThat(op.getState()).as(op.getFailureReason()).isEqualTo(AsyncOperation.State.STATE_FULFILLED);
     var ns = cloudApi.blockingStub().getNamespace(io.temporal.api.cloud.cloudservice.v1.GetNamespaceRequest.newBuilder().setNamespace(namespace).build()).getNamespace();
     assertThat(ns.getState()).isEqualTo(ResourceState.RESOURCE_STATE_ACTIVE);
-    assertThat(ns.getEndpoints().getMtlsGrpcAddress()).isEqualTo(host + ":7233");
+    assertThat(ns.getEndpoints().getMtlsGrpcAddress()).isEqualTo(host + ":" + cloud.edgePort());
     assertThat(dnsRcode(host)).isEqualTo(Rcode.NOERROR);
 
     // The customer's worker and client: mTLS with their own certificate, through the edge router.

@@ -52,12 +52,14 @@ public final class CloudApi extends CloudServiceGrpc.CloudServiceImplBase {
   private final ControlStore store;
   private final WorkflowClient workflows;
   private final String domain;
+  private final int endpointPort;
   private final LongSupplier clock;
 
-  public CloudApi(ControlStore store, WorkflowClient workflows, String domain, LongSupplier clock) {
+  public CloudApi(ControlStore store, WorkflowClient workflows, String domain, int endpointPort, LongSupplier clock) {
     this.store = store;
     this.workflows = workflows;
     this.domain = domain;
+    this.endpointPort = endpointPort;
     this.clock = clock;
   }
 
@@ -228,7 +230,7 @@ public final class CloudApi extends CloudServiceGrpc.CloudServiceImplBase {
             .setState(ResourceState.valueOf(n.state()))
             .setAsyncOperationId(n.asyncOperationId())
             .setActiveRegion(n.regionId())
-            .setEndpoints(Endpoints.newBuilder().setGrpcAddress(host + ":7233").setMtlsGrpcAddress(host + ":7233"))
+            .setEndpoints(Endpoints.newBuilder().setGrpcAddress(host + ":" + endpointPort).setMtlsGrpcAddress(host + ":" + endpointPort))
             .setCreatedTime(ts(n.createdAt()))
             .setLastModifiedTime(ts(n.updatedAt()));
     return b.build();

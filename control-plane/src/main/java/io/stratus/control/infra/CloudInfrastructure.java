@@ -61,18 +61,20 @@ public final class CloudInfrastructure implements NamespaceInfrastructure {
   private final DnsProvider dns;
   private final RouteTable routes;
   private final String zone;
-  private final InetSocketAddress ingress;
+  private final Ingress ingress;
   private final InetSocketAddress dnsServer;
   private final List<X509Certificate> endpointTrust;
 
   /**
    * @param zone the DNS zone of namespace endpoints (the control plane's domain)
-   * @param ingress where endpoint names resolve to and clients connect (the edge router)
-   * @param dnsServer the DNS server the probe asks, as a customer's resolver would
+   * @param ingress where endpoint names resolve to and clients connect (the edge router, or each
+   *     cell's load balancer)
+   * @param dnsServer the DNS server the probe asks, as a customer's resolver would; null: the
+   *     system's resolver
    */
   public CloudInfrastructure(
       ControlStore store, CellAdminClients cells, CertificateAuthority certificates, DnsProvider dns, RouteTable routes,
-      String zone, InetSocketAddress ingress, InetSocketAddress dnsServer) {
+      String zone, Ingress ingress, InetSocketAddress dnsServer) {
     this.store = store;
     this.cells = cells;
     this.certificates = certificates;
@@ -202,9 +204,17 @@ public final class CloudInfrastructure implements NamespaceInfrastructure {
   }
 
   @Override
-  public void publishDns(String host) {
-    dns.upsert(zone, new DnsRecord(host, RecordType.A, DNS_TTL_SECONDS, List.of(ingress.getAddress().getHostAddress())));
-    store.recordProvisioned(namespaceOf(host), "dns", host + " A " + ingress.getAddress().getHostAddress(), System.currentTimeMillis());
+  public void publishDns(String host, ControlStore.Cell cell) {
+    String target = ingress.dnsTarget(cell);
+    RecordType type = Ingress.recordType(target);
+    // A move to another topology changes the record's type: the other types must not linger.
+    for (RecordType other : List.of(RecordType.A, RecordType.AAAA, RecordType.CNAME)) {
+      if (other != type) {
+        dns.delete(zone, host, other);
+      }
+    }
+    dns.upsert(zone, new DnsRecord(host, type, DNS_TTL_SECONDS, List.of(type == RecordType.CNAME ? target + "." : target)));
+    store.recordProvisioned(namespaceOf(host), "dns", host + " " + type + " " + target, System.currentTimeMillis());
   }
 
   @Override
@@ -219,14 +229,18 @@ public final class CloudInfrastructure implements NamespaceInfrastructure {
   }
 
   @Override
-  public void probe(String host, ControlStore.Namespace n) {
+  public void probe(String host, ControlStore.Cell cell, ControlStore.Namespace n) {
     InetAddress address = resolve(host);
+    int port = ingress.port(cell);
     ManagedChannel channel;
     try {
       channel =
-          NettyChannelBuilder.forAddress(new InetSocketAddress(address, ingress.getPort()))
+          NettyChannelBuilder.forAddress(new InetSocketAddress(address, port))
               .overrideAuthority(host)
-              .sslContext(GrpcSslContexts.forClient().trustManager(endpointTrust.toArray(X509Certificate[]::new)).build())
+              .sslContext(endpointTrust.isEmpty()
+                  // publicly trusted certificates (ACME): the JVM's roots, as customers' SDKs use
+                  ? GrpcSslContexts.forClient().build()
+                  : GrpcSslContexts.forClient().trustManager(endpointTrust.toArray(X509Certificate[]::new)).build())
               .build();
     } catch (javax.net.ssl.SSLException e) {
       throw new IllegalStateException(e);
@@ -240,7 +254,7 @@ public final class CloudInfrastructure implements NamespaceInfrastructure {
       // caller is the right answer for a namespace that needs credentials.
       if (e.getStatus().getCode() != Status.Code.UNAUTHENTICATED && e.getStatus().getCode() != Status.Code.PERMISSION_DENIED) {
         throw ApplicationFailure.newFailure(
-            host + " does not answer yet through " + address.getHostAddress() + ":" + ingress.getPort() + ": " + e.getStatus(),
+            host + " does not answer yet through " + address.getHostAddress() + ":" + port + ": " + e.getStatus(),
             "NotAnswering");
       }
     } finally {
@@ -251,13 +265,19 @@ public final class CloudInfrastructure implements NamespaceInfrastructure {
   /** Asks the DNS server, as a customer's resolver would. */
   private InetAddress resolve(String host) {
     try {
-      SimpleResolver resolver = new SimpleResolver(dnsServer);
+      SimpleResolver resolver = dnsServer == null ? new SimpleResolver() : new SimpleResolver(dnsServer);
       resolver.setTimeout(Duration.ofSeconds(3));
       Message response = resolver.send(Message.newQuery(Record.newRecord(Name.fromString(host + "."), Type.A, DClass.IN)));
       if (response.getRcode() == Rcode.NOERROR) {
         for (Record r : response.getSection(Section.ANSWER)) {
           if (r instanceof ARecord a) {
             return a.getAddress();
+          }
+        }
+        for (Record r : response.getSection(Section.ANSWER)) {
+          if (r instanceof org.xbill.DNS.CNAMERecord cname) {
+            // The name points at a cell's load balancer: follow it as the customer's resolver does.
+            return InetAddress.getByName(cname.getTarget().toString(true));
           }
         }
       }
@@ -271,7 +291,9 @@ public final class CloudInfrastructure implements NamespaceInfrastructure {
   public void deprovision(ControlStore.Cell cell, ControlStore.Namespace n, String host, String requestId) {
     routes.remove(host);
     store.forgetProvisioned(n.name(), "route");
-    dns.delete(zone, host, RecordType.A);
+    for (RecordType type : List.of(RecordType.A, RecordType.AAAA, RecordType.CNAME)) {
+      dns.delete(zone, host, type);
+    }
     store.forgetProvisioned(n.name(), "dns");
     if (cell != null) {
       try {

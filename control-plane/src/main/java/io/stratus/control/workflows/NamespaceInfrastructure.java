@@ -14,12 +14,13 @@ public interface NamespaceInfrastructure {
   /** Issues (or finds) the server certificate of {@code host} and installs it in the cell. */
   void provisionCertificate(ControlStore.Cell cell, ControlStore.Namespace namespace, String host);
 
-  void publishDns(String host);
+  /** Points {@code host} at the ingress serving {@code cell}. */
+  void publishDns(String host, ControlStore.Cell cell);
 
   void addRoute(String host, ControlStore.Cell cell);
 
   /** Throws until the endpoint answers through DNS and ingress with a valid certificate. */
-  void probe(String host, ControlStore.Namespace namespace);
+  void probe(String host, ControlStore.Cell cell, ControlStore.Namespace namespace);
 
   /** Removes route, DNS record, cell registration and certificate; absent parts are fine. */
   void deprovision(ControlStore.Cell cell, ControlStore.Namespace namespace, String host, String requestId);

@@ -112,7 +112,7 @@ public final class ProvisioningActivitiesImpl implements ProvisioningActivities 
 
   @Override
   public void publishDns(String namespace) {
-    infrastructure.publishDns(host(namespace));
+    infrastructure.publishDns(host(namespace), cellOf(namespace(namespace)));
     done(namespace, "publishDns");
   }
 
@@ -124,7 +124,8 @@ public final class ProvisioningActivitiesImpl implements ProvisioningActivities 
 
   @Override
   public void probe(String namespace) {
-    infrastructure.probe(host(namespace), namespace(namespace));
+    ControlStore.Namespace n = namespace(namespace);
+    infrastructure.probe(host(namespace), cellOf(n), n);
     done(namespace, "probe");
   }
 

@@ -42,7 +42,7 @@ public record IssuedCertificate(
   }
 
   /** Parses the PEM text back; the inverse of how the authorities store a certificate. */
-  static IssuedCertificate parse(String name, String pem) {
+  public static IssuedCertificate parse(String name, String pem) {
     List<X509Certificate> chain = Pem.parseCertificates(pem);
     if (chain.isEmpty()) {
       throw new IllegalArgumentException("no certificate stored for " + name);

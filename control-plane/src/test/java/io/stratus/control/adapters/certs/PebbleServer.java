@@ -26,7 +26,7 @@ import java.util.concurrent.TimeUnit;
  * validator resolves names through {@code dnsServer} and fetches http-01 answers from {@code
  * httpPort}. Nonce rejection and validation sleeps are switched off so runs are deterministic.
  */
-final class PebbleServer implements AutoCloseable {
+public final class PebbleServer implements AutoCloseable {
 
   private static final Duration START_TIMEOUT = Duration.ofSeconds(30);
 
@@ -49,7 +49,7 @@ final class PebbleServer implements AutoCloseable {
    *
    * @param trust roots that verify {@code tls}
    */
-  static PebbleServer start(Path workDir, IssuedCertificate tls, List<X509Certificate> trust,
+  public static PebbleServer start(Path workDir, IssuedCertificate tls, List<X509Certificate> trust,
       int httpPort, String dnsServer) throws IOException, InterruptedException {
     Path binary = binary();
     Files.createDirectories(workDir);
@@ -92,12 +92,12 @@ final class PebbleServer implements AutoCloseable {
     return server;
   }
 
-  URI directory() {
+  public URI directory() {
     return URI.create("https://127.0.0.1:" + port + "/dir");
   }
 
   /** Pebble's current issuing root (it makes a new one at every start). */
-  X509Certificate root() throws IOException, InterruptedException {
+  public X509Certificate root() throws IOException, InterruptedException {
     return Pem.parseCertificates(management("/roots/0")).getFirst();
   }
 
@@ -139,7 +139,7 @@ final class PebbleServer implements AutoCloseable {
         + last + "): " + logTail());
   }
 
-  String logTail() {
+  public String logTail() {
     try {
       List<String> lines = Files.readAllLines(log, StandardCharsets.UTF_8);
       return String.join("\n", lines.subList(Math.max(0, lines.size() - 20), lines.size()));

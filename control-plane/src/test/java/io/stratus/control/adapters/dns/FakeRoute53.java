@@ -35,7 +35,7 @@ import org.w3c.dom.NodeList;
  * list order (names compared label by label from the right) and its InvalidChangeBatch and
  * NoSuchHostedZone errors. Each hosted zone starts with its SOA and NS records, as on AWS.
  */
-final class FakeRoute53 implements AutoCloseable {
+public final class FakeRoute53 implements AutoCloseable {
 
   static final String NS = "https://route53.amazonaws.com/doc/2013-04-01/";
 
@@ -56,17 +56,19 @@ final class FakeRoute53 implements AutoCloseable {
   private volatile int pollsBeforeInSync = 1;
   private volatile Runnable beforeNextChange = () -> {};
 
-  FakeRoute53() throws IOException {
+  private volatile java.net.DatagramSocket dnsSocket;
+
+  public FakeRoute53() throws IOException {
     server = HttpServer.create(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0), 0);
     server.createContext("/", this::handle);
     server.start();
   }
 
-  URI endpoint() {
+  public URI endpoint() {
     return URI.create("http://127.0.0.1:" + server.getAddress().getPort());
   }
 
-  void addHostedZone(String id, String zone) {
+  public void addHostedZone(String id, String zone) {
     String apex = zone + ".";
     zoneNames.put(id, apex);
     Map<Key, RecordSet> records = new ConcurrentHashMap<>();
@@ -112,9 +114,80 @@ final class FakeRoute53 implements AutoCloseable {
     beforeNextChange = action;
   }
 
+  /**
+   * Answers DNS queries (UDP) for the hosted zones' records, as Route 53's name servers do for a
+   * delegated zone: A, AAAA, CNAME and TXT. Returns the port.
+   */
+  public int serveDns() throws IOException {
+    java.net.DatagramSocket socket = new java.net.DatagramSocket(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0));
+    dnsSocket = socket;
+    Thread t = new Thread(() -> {
+      byte[] buffer = new byte[512];
+      while (!socket.isClosed()) {
+        try {
+          java.net.DatagramPacket in = new java.net.DatagramPacket(buffer, buffer.length);
+          socket.receive(in);
+          byte[] answer = answer(Arrays.copyOf(in.getData(), in.getLength()));
+          socket.send(new java.net.DatagramPacket(answer, answer.length, in.getSocketAddress()));
+        } catch (IOException e) {
+          // closed, or a malformed query: go on until closed
+        }
+      }
+    }, "fake-route53-dns");
+    t.setDaemon(true);
+    t.start();
+    return socket.getLocalPort();
+  }
+
+  private byte[] answer(byte[] query) throws IOException {
+    org.xbill.DNS.Message q = new org.xbill.DNS.Message(query);
+    org.xbill.DNS.Message r = new org.xbill.DNS.Message(q.getHeader().getID());
+    r.getHeader().setFlag(org.xbill.DNS.Flags.QR);
+    r.getHeader().setFlag(org.xbill.DNS.Flags.AA);
+    org.xbill.DNS.Record question = q.getQuestion();
+    r.addRecord(question, org.xbill.DNS.Section.QUESTION);
+    String name = question.getName().toString().toLowerCase(java.util.Locale.ROOT);
+    String type = org.xbill.DNS.Type.string(question.getType());
+    boolean inZone = false;
+    boolean nameExists = false;
+    for (Map.Entry<String, String> z : zoneNames.entrySet()) {
+      if (!name.equals(z.getValue()) && !name.endsWith("." + z.getValue())) {
+        continue;
+      }
+      inZone = true;
+      for (RecordSet set : zones.get(z.getKey()).values()) {
+        if (!set.name().equalsIgnoreCase(name)) {
+          continue;
+        }
+        nameExists = true;
+        if (set.type().equals(type) || set.type().equals("CNAME")) {
+          for (String v : set.values()) {
+            org.xbill.DNS.Record rec = switch (set.type()) {
+              case "A", "AAAA" -> org.xbill.DNS.Record.fromString(question.getName(), org.xbill.DNS.Type.value(set.type()),
+                  org.xbill.DNS.DClass.IN, set.ttl(), v, org.xbill.DNS.Name.root);
+              case "CNAME" -> new org.xbill.DNS.CNAMERecord(question.getName(), org.xbill.DNS.DClass.IN, set.ttl(),
+                  org.xbill.DNS.Name.fromString(v.endsWith(".") ? v : v + "."));
+              case "TXT" -> new org.xbill.DNS.TXTRecord(question.getName(), org.xbill.DNS.DClass.IN, set.ttl(),
+                  v.replaceAll("^\"|\"$", ""));
+              default -> null;
+            };
+            if (rec != null) {
+              r.addRecord(rec, org.xbill.DNS.Section.ANSWER);
+            }
+          }
+        }
+      }
+    }
+    r.getHeader().setRcode(!inZone ? org.xbill.DNS.Rcode.REFUSED : nameExists ? org.xbill.DNS.Rcode.NOERROR : org.xbill.DNS.Rcode.NXDOMAIN);
+    return r.toWire(512);
+  }
+
   @Override
   public void close() {
     server.stop(0);
+    if (dnsSocket != null) {
+      dnsSocket.close();
+    }
   }
 
   // ---- HTTP ----
