@@ -39,7 +39,7 @@ public final class FakeRoute53 implements AutoCloseable {
 
   static final String NS = "https://route53.amazonaws.com/doc/2013-04-01/";
 
-  record RecordSet(String name, String type, long ttl, List<String> values) {}
+  public record RecordSet(String name, String type, long ttl, List<String> values) {}
 
   private record Key(String name, String type) {}
 
@@ -80,7 +80,7 @@ public final class FakeRoute53 implements AutoCloseable {
   }
 
   /** Record sets of the zone as stored (names with the trailing dot). */
-  List<RecordSet> recordSets(String id) {
+  public List<RecordSet> recordSets(String id) {
     return sorted(zones.get(id).values());
   }
 
