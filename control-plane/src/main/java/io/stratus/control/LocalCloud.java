@@ -63,7 +63,7 @@ public final class LocalCloud implements AutoCloseable {
   static final int CELL_CAPACITY = 100;
 
   private final Options options;
-  private final List<AutoCloseable> open = new ArrayList<>();
+  private final Closer open = new Closer();
   private final List<CellServer> cells = new ArrayList<>();
   private final EmbeddedDnsServer dns;
   private final SniRouter edge;
@@ -208,12 +208,6 @@ public final class LocalCloud implements AutoCloseable {
     if (control != null) {
       control.close();
     }
-    for (int i = open.size() - 1; i >= 0; i--) {
-      try {
-        open.get(i).close();
-      } catch (Exception e) {
-        // keep closing the rest
-      }
-    }
+    open.closeAll();
   }
 }

@@ -197,7 +197,7 @@ public final class ProductionCloud implements AutoCloseable {
   static final Duration CELL_REGISTRATION_TIMEOUT = Duration.ofMinutes(2);
 
   private final Config config;
-  private final List<AutoCloseable> open = new ArrayList<>();
+  private final Closer open = new Closer();
   private final ControlPlane control;
 
   private ProductionCloud(Config config) {
@@ -286,12 +286,6 @@ public final class ProductionCloud implements AutoCloseable {
     if (control != null) {
       control.close();
     }
-    for (int i = open.size() - 1; i >= 0; i--) {
-      try {
-        open.get(i).close();
-      } catch (Exception e) {
-        // keep closing the rest
-      }
-    }
+    open.closeAll();
   }
 }

@@ -89,16 +89,7 @@ class NamespaceProvisioningTest {
   }
 
   AsyncOperation awaitOperation(String id) {
-    AsyncOperation[] last = new AsyncOperation[1];
-    Awaitility.await()
-        .atMost(Duration.ofSeconds(90))
-        .pollInterval(Duration.ofMillis(100))
-        .until(() -> {
-          last[0] = cloudApi.blockingStub().getAsyncOperation(GetAsyncOperationRequest.newBuilder().setAsyncOperationId(id).build())
-              .getAsyncOperation();
-          return last[0].getState() != AsyncOperation.State.STATE_PENDING && last[0].getState() != AsyncOperation.State.STATE_IN_PROGRESS;
-        });
-    return last[0];
+    return CloudTestSupport.awaitOperation(cloudApi, id, Duration.ofSeconds(90));
   }
 
   int dnsRcode(String host) throws Exception {
@@ -127,24 +118,10 @@ class NamespaceProvisioningTest {
     assertThat(dnsRcode(host)).isEqualTo(Rcode.NOERROR);
 
     // The customer's worker and client: mTLS with their own certificate, through the edge router.
-    CustomerPki.Issued worker = customer.client("worker");
-    WorkflowServiceStubs stubs =
-        WorkflowServiceStubs.newServiceStubs(
-            WorkflowServiceStubsOptions.newBuilder()
-                .setTarget("127.0.0.1:" + cloud.edgePort())
-                .setSslContext(GrpcSslContexts.forClient().keyManager(worker.key(), worker.cert()).trustManager(cloud.endpointCa()).build())
-                .setChannelInitializer(b -> b.overrideAuthority(host))
-                .build());
+    WorkflowServiceStubs stubs = mtlsStubs(host, customer.client("worker"));
     try {
-      WorkflowClient client = WorkflowClient.newInstance(stubs, WorkflowClientOptions.newBuilder().setNamespace(namespace).build());
-      WorkerFactory factory = WorkerFactory.newInstance(client);
-      factory.newWorker("greetings").registerWorkflowImplementationTypes(GreeterImpl.class);
-      factory.start();
-      String result =
-          client.newWorkflowStub(Greeter.class, WorkflowOptions.newBuilder().setTaskQueue("greetings").setWorkflowId("greet-1").build())
-              .greet("acme");
-      assertThat(result).isEqualTo("hello acme");
-      factory.shutdownNow();
+      assertThat(CloudTestSupport.greet(stubs, namespace, WorkflowOptions.newBuilder().setWorkflowId("greet-1"), "acme"))
+          .isEqualTo("hello acme");
     } finally {
       stubs.shutdownNow();
     }
@@ -256,17 +233,11 @@ class NamespaceProvisioningTest {
     String host = namespace + "." + cloud.domain();
     WorkflowServiceStubs stubs = mtlsStubs(host, customer.client("worker"));
     try {
+      assertThat(CloudTestSupport.greet(stubs, namespace, WorkflowOptions.newBuilder().setWorkflowId("vip-order")
+              .setTypedSearchAttributes(io.temporal.common.SearchAttributes.newBuilder().set(CUSTOMER_ID, "c-42").set(PRIORITY, 7L).build()),
+          "vip"))
+          .isEqualTo("hello vip");
       WorkflowClient client = WorkflowClient.newInstance(stubs, WorkflowClientOptions.newBuilder().setNamespace(namespace).build());
-      WorkerFactory factory = WorkerFactory.newInstance(client);
-      factory.newWorker("greetings").registerWorkflowImplementationTypes(GreeterImpl.class);
-      factory.start();
-      String result =
-          client.newWorkflowStub(Greeter.class, WorkflowOptions.newBuilder().setTaskQueue("greetings").setWorkflowId("vip-order")
-                  .setTypedSearchAttributes(io.temporal.common.SearchAttributes.newBuilder().set(CUSTOMER_ID, "c-42").set(PRIORITY, 7L).build())
-                  .build())
-              .greet("vip");
-      assertThat(result).isEqualTo("hello vip");
-      factory.shutdownNow();
       Awaitility.await().atMost(Duration.ofSeconds(20)).untilAsserted(() ->
           assertThat(client.listExecutions("CustomerId = 'c-42' AND Priority > 5").map(e -> e.getExecution().getWorkflowId()).toList())
               .containsExactly("vip-order"));

@@ -16,20 +16,16 @@ import io.stratus.control.adapters.dns.FakeRoute53;
 import io.stratus.control.infra.CellAdminClients;
 import io.temporal.api.cloud.cloudservice.v1.CreateNamespaceRequest;
 import io.temporal.api.cloud.cloudservice.v1.DeleteNamespaceRequest;
-import io.temporal.api.cloud.cloudservice.v1.GetAsyncOperationRequest;
 import io.temporal.api.cloud.cloudservice.v1.GetNamespaceRequest;
 import io.temporal.api.cloud.cloudservice.v1.GetRegionsRequest;
 import io.temporal.api.cloud.namespace.v1.MtlsAuthSpec;
 import io.temporal.api.cloud.namespace.v1.NamespaceSpec;
 import io.temporal.api.cloud.operation.v1.AsyncOperation;
-import io.temporal.client.WorkflowClient;
-import io.temporal.client.WorkflowClientOptions;
 import io.temporal.client.WorkflowOptions;
 import io.temporal.serviceclient.CloudServiceStubs;
 import io.temporal.serviceclient.CloudServiceStubsOptions;
 import io.temporal.serviceclient.WorkflowServiceStubs;
 import io.temporal.serviceclient.WorkflowServiceStubsOptions;
-import io.temporal.worker.WorkerFactory;
 import java.net.InetAddress;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -39,7 +35,6 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.UUID;
-import org.awaitility.Awaitility;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -186,13 +181,7 @@ class ProductionCloudTest {
   }
 
   AsyncOperation awaitOperation(String id) {
-    AsyncOperation[] last = new AsyncOperation[1];
-    Awaitility.await().atMost(Duration.ofSeconds(120)).pollInterval(Duration.ofMillis(200)).until(() -> {
-      last[0] = cloudApi.blockingStub().getAsyncOperation(GetAsyncOperationRequest.newBuilder().setAsyncOperationId(id).build())
-          .getAsyncOperation();
-      return last[0].getState() != AsyncOperation.State.STATE_PENDING && last[0].getState() != AsyncOperation.State.STATE_IN_PROGRESS;
-    });
-    return last[0];
+    return CloudTestSupport.awaitOperation(cloudApi, id, Duration.ofSeconds(120));
   }
 
   @Test
@@ -232,14 +221,7 @@ class ProductionCloudTest {
         .setChannelInitializer(b -> b.overrideAuthority(host))
         .build());
     try {
-      WorkflowClient client = WorkflowClient.newInstance(stubs, WorkflowClientOptions.newBuilder().setNamespace(namespace).build());
-      WorkerFactory factory = WorkerFactory.newInstance(client);
-      factory.newWorker("greetings").registerWorkflowImplementationTypes(NamespaceProvisioningTest.GreeterImpl.class);
-      factory.start();
-      String result = client.newWorkflowStub(NamespaceProvisioningTest.Greeter.class,
-          WorkflowOptions.newBuilder().setTaskQueue("greetings").setWorkflowId("pay-1").build()).greet("prod");
-      assertThat(result).isEqualTo("hello prod");
-      factory.shutdownNow();
+      assertThat(CloudTestSupport.greet(stubs, namespace, WorkflowOptions.newBuilder().setWorkflowId("pay-1"), "prod")).isEqualTo("hello prod");
     } finally {
       stubs.shutdownNow();
     }
