@@ -7,6 +7,8 @@ import java.io.InputStream;
 import java.nio.BufferUnderflowException;
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Optional;
 
 /**
@@ -24,9 +26,17 @@ final class ClientHello {
   private static final int HANDSHAKE_CLIENT_HELLO = 1;
   private static final int EXTENSION_SERVER_NAME = 0;
   private static final int NAME_TYPE_HOST_NAME = 0;
+  private static final int EXTENSION_ALPN = 16;
 
-  /** What was read: the raw bytes (records as received) and the SNI host, if the client sent one. */
-  record Result(byte[] raw, Optional<String> serverName) {}
+  /**
+   * What was read: the raw bytes (records as received), the SNI host if the client sent one, and
+   * the application protocols it offers (ALPN, in its order of preference; empty: none offered).
+   */
+  record Result(byte[] raw, Optional<String> serverName, List<String> protocols) {
+    Result(byte[] raw, Optional<String> serverName) {
+      this(raw, serverName, List.of());
+    }
+  }
 
   /** Thrown when the bytes are not a TLS ClientHello we can read. */
   static final class NotAClientHelloException extends IOException {
@@ -72,43 +82,62 @@ final class ClientHello {
       }
     }
     byte[] message = handshake.toByteArray();
-    return new Result(raw.toByteArray(), serverName(ByteBuffer.wrap(message, 4, needed - 4)));
+    return parse(raw.toByteArray(), ByteBuffer.wrap(message, 4, needed - 4));
   }
 
-  private static Optional<String> serverName(ByteBuffer b) throws NotAClientHelloException {
+  private static Result parse(byte[] raw, ByteBuffer b) throws NotAClientHelloException {
     try {
       skip(b, 2 + 32); // legacy_version, random
       skip(b, b.get() & 0xff); // legacy_session_id
       skip(b, b.getShort() & 0xffff); // cipher_suites
       skip(b, b.get() & 0xff); // legacy_compression_methods
+      Optional<String> serverName = Optional.empty();
+      List<String> protocols = List.of();
       if (!b.hasRemaining()) {
-        return Optional.empty(); // no extensions at all
+        return new Result(raw, serverName, protocols); // no extensions at all
       }
       int extensionsEnd = (b.getShort() & 0xffff) + b.position();
       while (b.position() + 4 <= extensionsEnd) {
         int type = b.getShort() & 0xffff;
         int length = b.getShort() & 0xffff;
-        if (type != EXTENSION_SERVER_NAME) {
-          skip(b, length);
-          continue;
+        int next = b.position() + length;
+        if (type == EXTENSION_SERVER_NAME) {
+          serverName = hostName(b);
+        } else if (type == EXTENSION_ALPN) {
+          protocols = protocols(b);
         }
-        int listEnd = (b.getShort() & 0xffff) + b.position();
-        while (b.position() + 3 <= listEnd) {
-          int nameType = b.get() & 0xff;
-          int nameLength = b.getShort() & 0xffff;
-          if (nameType == NAME_TYPE_HOST_NAME) {
-            byte[] name = new byte[nameLength];
-            b.get(name);
-            return Optional.of(new String(name, StandardCharsets.US_ASCII));
-          }
-          skip(b, nameLength);
-        }
-        return Optional.empty();
+        b.position(next);
       }
-      return Optional.empty();
+      return new Result(raw, serverName, protocols);
     } catch (BufferUnderflowException | IllegalArgumentException e) {
       throw new NotAClientHelloException("truncated ClientHello");
     }
+  }
+
+  private static Optional<String> hostName(ByteBuffer b) {
+    int listEnd = (b.getShort() & 0xffff) + b.position();
+    while (b.position() + 3 <= listEnd) {
+      int nameType = b.get() & 0xff;
+      int nameLength = b.getShort() & 0xffff;
+      if (nameType == NAME_TYPE_HOST_NAME) {
+        byte[] name = new byte[nameLength];
+        b.get(name);
+        return Optional.of(new String(name, StandardCharsets.US_ASCII));
+      }
+      skip(b, nameLength);
+    }
+    return Optional.empty();
+  }
+
+  private static List<String> protocols(ByteBuffer b) {
+    List<String> protocols = new ArrayList<>();
+    int listEnd = (b.getShort() & 0xffff) + b.position();
+    while (b.position() + 1 <= listEnd) {
+      byte[] name = new byte[b.get() & 0xff];
+      b.get(name);
+      protocols.add(new String(name, StandardCharsets.US_ASCII));
+    }
+    return List.copyOf(protocols);
   }
 
   private static void skip(ByteBuffer b, int n) {

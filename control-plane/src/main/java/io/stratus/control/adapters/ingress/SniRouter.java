@@ -171,14 +171,15 @@ public final class SniRouter implements AutoCloseable {
         return;
       }
       Route r = route.get();
+      int port = r.portFor(hello.protocols());
       backend = new Socket();
       open.add(backend);
       try {
-        backend.connect(new InetSocketAddress(r.backendHost(), r.backendPort()),
+        backend.connect(new InetSocketAddress(r.backendHost(), port),
             (int) limits.backendConnectTimeout().toMillis());
       } catch (IOException e) {
         log.atWarn().addKeyValue("sni", r.host())
-            .addKeyValue("backend", r.backendHost() + ":" + r.backendPort())
+            .addKeyValue("backend", r.backendHost() + ":" + port)
             .addKeyValue("reason", e.toString()).log("edge router: cell unreachable, closing");
         return;
       }
@@ -189,8 +190,8 @@ public final class SniRouter implements AutoCloseable {
       backend.setKeepAlive(true);
       backend.getOutputStream().write(hello.raw());
       backend.getOutputStream().flush();
-      log.atDebug().addKeyValue("sni", r.host())
-          .addKeyValue("backend", r.backendHost() + ":" + r.backendPort()).log("edge router: routed");
+      log.atDebug().addKeyValue("sni", r.host()).addKeyValue("alpn", hello.protocols())
+          .addKeyValue("backend", r.backendHost() + ":" + port).log("edge router: routed");
       Socket b = backend;
       Thread upstream = Thread.ofVirtual().name("sni-router-up").start(() -> pump(client, b));
       pump(b, client);

@@ -19,14 +19,15 @@ import org.junit.jupiter.api.Test;
 class ClientHelloTest {
 
   /** A real ClientHello from the JDK's TLS engine, as the bytes it would send. */
-  private static byte[] realClientHello(String sni) throws Exception {
+  private static byte[] realClientHello(String sni, String... protocols) throws Exception {
     SSLEngine engine = SSLContext.getDefault().createSSLEngine("peer", 443);
     engine.setUseClientMode(true);
+    var params = engine.getSSLParameters();
     if (sni != null) {
-      var params = engine.getSSLParameters();
       params.setServerNames(List.of(new SNIHostName(sni)));
-      engine.setSSLParameters(params);
     }
+    params.setApplicationProtocols(protocols);
+    engine.setSSLParameters(params);
     ByteBuffer out = ByteBuffer.allocate(engine.getSession().getPacketBufferSize());
     engine.wrap(ByteBuffer.allocate(0), out);
     out.flip();
@@ -59,6 +60,22 @@ class ClientHelloTest {
         return super.read(b, off, Math.min(1, len));
       }
     };
+  }
+
+  @Test
+  void readsTheOfferedApplicationProtocolsInOrder() throws Exception {
+    assertThat(ClientHello.read(new ByteArrayInputStream(realClientHello("a.example.test", "h2"))).protocols())
+        .containsExactly("h2");
+    var curl = ClientHello.read(new ByteArrayInputStream(realClientHello("a.example.test", "h2", "http/1.1")));
+    assertThat(curl.protocols()).containsExactly("h2", "http/1.1");
+    assertThat(curl.serverName()).contains("a.example.test");
+    assertThat(ClientHello.read(new ByteArrayInputStream(realClientHello("a.example.test"))).protocols()).isEmpty();
+    // gRPC clients offer only h2 and go to the frontend; anything offering HTTP/1.1, or nothing, to the HTTP API.
+    Route route = new Route("a.example.test", "127.0.0.1", 7301, 7380);
+    assertThat(route.portFor(List.of("h2"))).isEqualTo(7301);
+    assertThat(route.portFor(List.of("h2", "http/1.1"))).isEqualTo(7380);
+    assertThat(route.portFor(List.of())).isEqualTo(7380);
+    assertThat(new Route("a.example.test", "127.0.0.1", 7301).portFor(List.of("http/1.1"))).isEqualTo(7301);
   }
 
   @Test

@@ -16,11 +16,11 @@ class FileRouteTableTest {
   void routesSurviveReopenAndLookupIgnoresCaseAndTrailingDot() {
     var table = FileRouteTable.open(dir);
     table.put(new Route("Orders.Acme.example.test.", "10.0.0.1", 7233));
-    table.put(new Route("billing.acme.example.test", "10.0.0.2", 7233));
+    table.put(new Route("billing.acme.example.test", "10.0.0.2", 7233, 7380));
 
     var reopened = FileRouteTable.open(dir);
     assertThat(reopened.list()).containsExactly(
-        new Route("billing.acme.example.test", "10.0.0.2", 7233),
+        new Route("billing.acme.example.test", "10.0.0.2", 7233, 7380),
         new Route("orders.acme.example.test", "10.0.0.1", 7233));
     assertThat(reopened.lookup("ORDERS.acme.example.test.")).map(Route::backendHost).contains("10.0.0.1");
     assertThat(reopened.lookup("not a host")).isEmpty();

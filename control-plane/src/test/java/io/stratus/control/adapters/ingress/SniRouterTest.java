@@ -66,11 +66,14 @@ class SniRouterTest {
     return server;
   }
 
-  private SSLSocket connect(String sni) throws Exception {
+  private SSLSocket connect(String sni, String... protocols) throws Exception {
     Socket tcp = new Socket(InetAddress.getLoopbackAddress(), router.port());
     SSLSocket tls = (SSLSocket) client.getSocketFactory().createSocket(tcp, sni, router.port(), true);
     var params = tls.getSSLParameters();
     params.setServerNames(List.of(new SNIHostName(sni)));
+    if (protocols.length > 0) {
+      params.setApplicationProtocols(protocols);
+    }
     params.setEndpointIdentificationAlgorithm("HTTPS"); // the client checks the cell's name
     tls.setSSLParameters(params);
     tls.setSoTimeout(10_000);
@@ -95,6 +98,19 @@ class SniRouterTest {
       var seen = (X509Certificate) tls.getSession().getPeerCertificates()[0];
       assertThat(seen.getSubjectAlternativeNames()).containsExactly(List.of(2, ORDERS));
       assertThat(seen.getIssuerX500Principal()).isEqualTo(serverCa.caCertificate().getSubjectX500Principal());
+    }
+  }
+
+  @Test
+  void http11ClientsGoToTheHttpApiAndGrpcClientsToTheFrontend() throws Exception {
+    var grpcPort = cell("frontend", ORDERS);
+    var httpPort = cell("http-api", ORDERS);
+    routes.put(new Route(ORDERS, "127.0.0.1", grpcPort.port(), httpPort.port()));
+    try (SSLSocket tls = connect(ORDERS, "h2")) {
+      assertThat(exchange(tls, "grpc")).startsWith("frontend: grpc");
+    }
+    try (SSLSocket tls = connect(ORDERS, "h2", "http/1.1")) {
+      assertThat(exchange(tls, "curl")).startsWith("http-api: curl");
     }
   }
 
