@@ -138,7 +138,7 @@ public final class LocalCloud implements AutoCloseable {
   /** The registration of cell {@code i} as it listens now (its change id changes when its addresses do). */
   public CellChange registration(int i) {
     CellServer c = cells.get(i);
-    return CellChange.register("cell-" + i, ControlPlane.DEFAULT_REGION, i, BIND + ":" + c.port(), BIND + ":" + c.adminPort(), CELL_CAPACITY);
+    return CellChange.register("cell-" + i, ControlPlane.DEFAULT_REGION, i, BIND + ":" + c.port(), BIND + ":" + c.adminPort(), CELL_CAPACITY, "");
   }
 
   /** Hands each cell's registration to its entity workflow and waits until each is carried out and the cell active. */

@@ -45,7 +45,12 @@ import software.amazon.awssdk.services.route53.Route53Client;
 public final class ProductionCloud implements AutoCloseable {
 
   /** A data cell as operators register it. {@code frontendAddress} is its load balancer, host:port. */
-  public record CellSpec(String id, String region, int ring, String frontendAddress, String adminAddress, int capacity) {}
+  public record CellSpec(
+      String id, String region, int ring, String frontendAddress, String adminAddress, int capacity, String httpAddress) {
+    public CellSpec {
+      httpAddress = httpAddress == null ? "" : httpAddress;
+    }
+  }
 
   /** A region offered to customers. */
   public record RegionSpec(String id, String cloudProvider, String location) {}
@@ -216,7 +221,7 @@ public final class ProductionCloud implements AutoCloseable {
                 Ingress.cellLoadBalancers(), config.probeDnsServer());
           });
       List<CellChange> changes = config.cells().stream()
-          .map(c -> CellChange.register(c.id(), c.region(), c.ring(), c.frontendAddress(), c.adminAddress(), c.capacity()))
+          .map(c -> CellChange.register(c.id(), c.region(), c.ring(), c.frontendAddress(), c.adminAddress(), c.capacity(), c.httpAddress()))
           .toList();
       control.registerCells(changes, CELL_REGISTRATION_TIMEOUT);
     } catch (IOException e) {

@@ -137,11 +137,11 @@ class CellWorkflowTest {
       try (java.net.ServerSocket s = new java.net.ServerSocket(0)) {
         deadPort = s.getLocalPort();
       }
-      CellChange wrong = CellChange.register("cell-1", ControlPlane.DEFAULT_REGION, 1, right.frontendAddress(), "127.0.0.1:" + deadPort, 100);
+      CellChange wrong = CellChange.register("cell-1", ControlPlane.DEFAULT_REGION, 1, right.frontendAddress(), "127.0.0.1:" + deadPort, 100, "");
       CellWorkflow.send(control, ControlCell.TASK_QUEUE, wrong);
       Awaitility.await().atMost(WAIT).until(() -> store.cell("cell-1").orElseThrow().adminAddress().endsWith(":" + deadPort));
       assertThat(store.cell("cell-1").orElseThrow().state()).isEqualTo("registering");
-      CellChange again = CellChange.register("cell-1", ControlPlane.DEFAULT_REGION, 1, right.frontendAddress(), right.adminAddress(), 101);
+      CellChange again = CellChange.register("cell-1", ControlPlane.DEFAULT_REGION, 1, right.frontendAddress(), right.adminAddress(), 101, "");
       CellWorkflow.send(control, ControlCell.TASK_QUEUE, again);
       assertThat(carriedOut(control, wrong).failureReason()).contains("superseded by a later registration");
       assertThat(carriedOut(control, again).fulfilled()).isTrue();

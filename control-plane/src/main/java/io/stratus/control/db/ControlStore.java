@@ -11,7 +11,21 @@ public final class ControlStore {
   public record Region(String id, String cloudProvider, String location) {}
 
   public record Cell(
-      String id, String regionId, int ring, String frontendAddress, String adminAddress, int capacity, String state) {}
+      String id, String regionId, int ring, String frontendAddress, String adminAddress, int capacity, String state,
+      String httpAddress) {
+    public Cell {
+      httpAddress = httpAddress == null ? "" : httpAddress;
+    }
+
+    /** The same cell in another state. */
+    public Cell withState(String newState) {
+      return new Cell(id, regionId, ring, frontendAddress, adminAddress, capacity, newState, httpAddress);
+    }
+
+    public Cell withCapacity(int newCapacity) {
+      return new Cell(id, regionId, ring, frontendAddress, adminAddress, newCapacity, state, httpAddress);
+    }
+  }
 
   public record Principal(
       String id,
@@ -106,22 +120,22 @@ public final class ControlStore {
 
   public void upsertCell(Cell c) {
     if (db.jdbc().update(
-            "UPDATE cells SET region_id = ?, ring = ?, frontend_address = ?, admin_address = ?, capacity = ?, state = ? WHERE id = ?",
-            c.regionId(), c.ring(), c.frontendAddress(), c.adminAddress(), c.capacity(), c.state(), c.id())
+            "UPDATE cells SET region_id = ?, ring = ?, frontend_address = ?, admin_address = ?, capacity = ?, state = ?, http_address = ? WHERE id = ?",
+            c.regionId(), c.ring(), c.frontendAddress(), c.adminAddress(), c.capacity(), c.state(), c.httpAddress(), c.id())
         == 0) {
       db.jdbc().update(
-          "INSERT INTO cells (id, region_id, ring, frontend_address, admin_address, capacity, state) VALUES (?, ?, ?, ?, ?, ?, ?)",
-          c.id(), c.regionId(), c.ring(), c.frontendAddress(), c.adminAddress(), c.capacity(), c.state());
+          "INSERT INTO cells (id, region_id, ring, frontend_address, admin_address, capacity, state, http_address) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+          c.id(), c.regionId(), c.ring(), c.frontendAddress(), c.adminAddress(), c.capacity(), c.state(), c.httpAddress());
     }
   }
 
   public List<Cell> cells() {
-    return db.jdbc().query("SELECT id, region_id, ring, frontend_address, admin_address, capacity, state FROM cells ORDER BY id", CELL);
+    return db.jdbc().query("SELECT id, region_id, ring, frontend_address, admin_address, capacity, state, http_address FROM cells ORDER BY id", CELL);
   }
 
   public Optional<Cell> cell(String id) {
     return db.jdbc()
-        .query("SELECT id, region_id, ring, frontend_address, admin_address, capacity, state FROM cells WHERE id = ?", CELL, id)
+        .query("SELECT id, region_id, ring, frontend_address, admin_address, capacity, state, http_address FROM cells WHERE id = ?", CELL, id)
         .stream()
         .findFirst();
   }
@@ -337,7 +351,7 @@ public final class ControlStore {
   private static final RowMapper<Account> ACCOUNT = (rs, i) -> new Account(rs.getString(1), rs.getString(2), rs.getLong(3));
   private static final RowMapper<Region> REGION = (rs, i) -> new Region(rs.getString(1), rs.getString(2), rs.getString(3));
   private static final RowMapper<Cell> CELL =
-      (rs, i) -> new Cell(rs.getString(1), rs.getString(2), rs.getInt(3), rs.getString(4), rs.getString(5), rs.getInt(6), rs.getString(7));
+      (rs, i) -> new Cell(rs.getString(1), rs.getString(2), rs.getInt(3), rs.getString(4), rs.getString(5), rs.getInt(6), rs.getString(7), rs.getString(8));
   private static final String PRINCIPAL_SELECT =
       "SELECT id, account_id, kind, name, description, account_role, state, resource_version, async_operation_id,"
           + " created_at, updated_at FROM principals";

@@ -220,7 +220,8 @@ public final class CloudInfrastructure implements NamespaceInfrastructure {
   @Override
   public void addRoute(String host, ControlStore.Cell cell) {
     String[] hostPort = cell.frontendAddress().split(":");
-    routes.put(new Route(host, hostPort[0], Integer.parseInt(hostPort[1])));
+    int httpPort = cell.httpAddress().isEmpty() ? 0 : Ingress.portOf(cell.httpAddress());
+    routes.put(new Route(host, hostPort[0], Integer.parseInt(hostPort[1]), httpPort));
     store.recordProvisioned(namespaceOf(host), "route", host + " -> " + cell.frontendAddress(), System.currentTimeMillis());
   }
 
@@ -259,6 +260,46 @@ public final class CloudInfrastructure implements NamespaceInfrastructure {
       }
     } finally {
       channel.shutdownNow();
+    }
+    int httpPort = ingress.httpPort(cell);
+    if (httpPort > 0) {
+      probeHttp(host, address, httpPort, n.name());
+    }
+  }
+
+  /**
+   * The namespace's HTTP API through the same DNS answer and ingress: TLS with the endpoint's SNI,
+   * offering HTTP/1.1, the certificate verified for the host; {@code GET
+   * /api/v1/namespaces/<ns>} answered 200, 401 or 403 (the probe holds no customer credentials)
+   * proves route, certificate and registration.
+   */
+  private void probeHttp(String host, InetAddress address, int port, String namespace) {
+    String where = address.getHostAddress() + ":" + port;
+    try (java.net.Socket tcp = new java.net.Socket()) {
+      tcp.connect(new InetSocketAddress(address, port), 5_000);
+      javax.net.ssl.SSLContext tls = endpointTrust.isEmpty()
+          ? javax.net.ssl.SSLContext.getDefault()
+          : io.stratus.control.adapters.certs.TlsContexts.create(null, endpointTrust);
+      try (javax.net.ssl.SSLSocket socket = (javax.net.ssl.SSLSocket) tls.getSocketFactory().createSocket(tcp, host, port, true)) {
+        javax.net.ssl.SSLParameters params = socket.getSSLParameters();
+        params.setServerNames(List.of(new javax.net.ssl.SNIHostName(host)));
+        params.setEndpointIdentificationAlgorithm("HTTPS");
+        params.setApplicationProtocols(new String[] {"http/1.1"});
+        socket.setSSLParameters(params);
+        socket.setSoTimeout(5_000);
+        socket.getOutputStream().write(("GET /api/v1/namespaces/" + namespace + " HTTP/1.1\r\nHost: " + host
+            + "\r\nAccept: application/json\r\nConnection: close\r\n\r\n").getBytes(java.nio.charset.StandardCharsets.US_ASCII));
+        socket.getOutputStream().flush();
+        String status = new java.io.BufferedReader(new java.io.InputStreamReader(socket.getInputStream(),
+            java.nio.charset.StandardCharsets.US_ASCII)).readLine();
+        if (status == null || !status.matches("HTTP/1\\.[01] (200|401|403)( .*)?")) {
+          throw ApplicationFailure.newFailure(
+              "the HTTP API of " + host + " does not answer yet through " + where + ": " + status, "HttpNotAnswering");
+        }
+      }
+    } catch (java.io.IOException | java.security.GeneralSecurityException e) {
+      throw ApplicationFailure.newFailure(
+          "the HTTP API of " + host + " does not answer yet through " + where + ": " + e.getMessage(), "HttpNotAnswering");
     }
   }
 

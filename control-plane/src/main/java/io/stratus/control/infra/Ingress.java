@@ -22,6 +22,9 @@ public interface Ingress {
   /** The port customers connect to for a namespace on {@code cell}. */
   int port(ControlStore.Cell cell);
 
+  /** The port of the namespace's HTTP API on {@code cell}; 0 when the cell has none. */
+  int httpPort(ControlStore.Cell cell);
+
   static Ingress sharedEdge(String address, int port) {
     return new Ingress() {
       public String dnsTarget(ControlStore.Cell cell) {
@@ -30,6 +33,11 @@ public interface Ingress {
 
       public int port(ControlStore.Cell cell) {
         return port;
+      }
+
+      /** The edge takes HTTP on the same port: it sends clients offering HTTP/1.1 to the cell's HTTP API. */
+      public int httpPort(ControlStore.Cell cell) {
+        return cell.httpAddress().isEmpty() ? 0 : port;
       }
     };
   }
@@ -41,7 +49,12 @@ public interface Ingress {
       }
 
       public int port(ControlStore.Cell cell) {
-        return Integer.parseInt(cell.frontendAddress().substring(cell.frontendAddress().lastIndexOf(':') + 1));
+        return portOf(cell.frontendAddress());
+      }
+
+      /** The load balancer's HTTP listener (the cell's registered HTTP address). */
+      public int httpPort(ControlStore.Cell cell) {
+        return cell.httpAddress().isEmpty() ? 0 : portOf(cell.httpAddress());
       }
     };
   }
@@ -55,6 +68,10 @@ public interface Ingress {
       return RecordType.AAAA;
     }
     return RecordType.CNAME;
+  }
+
+  static int portOf(String hostPort) {
+    return Integer.parseInt(hostPort.substring(hostPort.lastIndexOf(':') + 1));
   }
 
   private static String hostOf(String hostPort) {

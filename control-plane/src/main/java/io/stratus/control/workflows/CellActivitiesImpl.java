@@ -38,7 +38,7 @@ public final class CellActivitiesImpl implements CellActivities {
     store.db().inTransaction(() -> {
       Optional<ControlStore.Cell> before = store.cell(c.cellId());
       String state = before.map(ControlStore.Cell::state).filter(DRAINING::equals).orElse(REGISTERING);
-      store.upsertCell(new ControlStore.Cell(c.cellId(), c.regionId(), c.ring(), c.frontendAddress(), c.adminAddress(), c.capacity(), state));
+      store.upsertCell(new ControlStore.Cell(c.cellId(), c.regionId(), c.ring(), c.frontendAddress(), c.adminAddress(), c.capacity(), state, c.httpAddress()));
       return null;
     });
     log.info("cell {}: recorded (frontend {}, admin {}, capacity {})", c.cellId(), c.frontendAddress(), c.adminAddress(), c.capacity());
@@ -75,12 +75,12 @@ public final class CellActivitiesImpl implements CellActivities {
     require(capacity >= 0, "cell " + cellId + ": capacity must not be negative, not " + capacity);
     store.db().inTransaction(() -> {
       ControlStore.Cell c = cell(cellId);
-      store.upsertCell(new ControlStore.Cell(c.id(), c.regionId(), c.ring(), c.frontendAddress(), c.adminAddress(), capacity, c.state()));
+      store.upsertCell(c.withCapacity(capacity));
       return null;
     });
   }
 
   private static ControlStore.Cell withState(ControlStore.Cell c, String state) {
-    return new ControlStore.Cell(c.id(), c.regionId(), c.ring(), c.frontendAddress(), c.adminAddress(), c.capacity(), state);
+    return c.withState(state);
   }
 }
