@@ -85,7 +85,7 @@ public final class HttpApiServer implements AutoCloseable {
     }
     inProcess = b.build().start();
     channel = InProcessChannelBuilder.forName(name).directExecutor().build();
-    routes = HttpRoutes.of(services.stream().map(ServerServiceDefinition::getServiceDescriptor).toList());
+    routes = HttpRoutes.of(services);
     printer = JsonFormat.printer().usingTypeRegistry(JsonTypes.REGISTRY);
     try {
       http = create(address, tls);

@@ -7,7 +7,8 @@ import com.google.protobuf.ExtensionRegistry;
 import com.google.protobuf.InvalidProtocolBufferException;
 import com.google.protobuf.Message;
 import io.grpc.MethodDescriptor;
-import io.grpc.ServiceDescriptor;
+import io.grpc.ServerMethodDefinition;
+import io.grpc.ServerServiceDefinition;
 import io.grpc.protobuf.ProtoMethodDescriptorSupplier;
 import java.util.ArrayList;
 import java.util.HashMap;
@@ -51,16 +52,19 @@ final class HttpRoutes {
     this.routes = List.copyOf(routes);
   }
 
-  static HttpRoutes of(List<ServiceDescriptor> services) {
+  /** The routes of the methods of {@code services} (as bound, interceptors and all). */
+  static HttpRoutes of(List<ServerServiceDefinition> services) {
     ExtensionRegistry registry = ExtensionRegistry.newInstance();
     AnnotationsProto.registerAllExtensions(registry);
     List<Route> routes = new ArrayList<>();
     Map<String, Route> shapes = new HashMap<>();
-    for (ServiceDescriptor service : services) {
-      for (MethodDescriptor<?, ?> m : service.getMethods()) {
+    for (ServerServiceDefinition service : services) {
+      for (ServerMethodDefinition<?, ?> definition : service.getMethods()) {
+        MethodDescriptor<?, ?> m = definition.getMethodDescriptor();
         if (m.getType() != MethodDescriptor.MethodType.UNARY
             || !(m.getSchemaDescriptor() instanceof ProtoMethodDescriptorSupplier schema)
-            || !(m.getRequestMarshaller() instanceof MethodDescriptor.PrototypeMarshaller<?> request)) {
+            || !(m.getRequestMarshaller() instanceof MethodDescriptor.PrototypeMarshaller<?> request)
+            || !(request.getMessagePrototype() instanceof Message)) {
           continue;
         }
         Optional<HttpRule> rule = rule(schema.getMethodDescriptor(), registry);

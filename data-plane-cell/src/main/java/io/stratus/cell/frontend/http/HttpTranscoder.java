@@ -91,9 +91,8 @@ final class HttpTranscoder {
     if (!field.isRepeated() && values.size() > 1) {
       throw new BadRequestException("The " + what + " " + path + " is given " + values.size() + " times; it takes one value.");
     }
-    if (field.isRepeated()) {
-      parent.clearField(field);
-    }
+    // The binding replaces what the body or an earlier binding set (JsonFormat will not overwrite).
+    parent.clearField(field);
     ObjectNode json = JSON.createObjectNode();
     if (field.isRepeated()) {
       ArrayNode a = json.putArray(field.getName());
