@@ -42,25 +42,48 @@ public final class RequestGuard implements ServerInterceptor {
   private static <Q, R> ServerMethodDefinition<Q, R> tolerant(ServerMethodDefinition<Q, R> m) {
     MethodDescriptor<Q, R> d = m.getMethodDescriptor();
     MethodDescriptor.Marshaller<Q> inner = d.getRequestMarshaller();
-    MethodDescriptor.Marshaller<Q> tolerant =
-        new MethodDescriptor.Marshaller<>() {
-          @Override
-          public InputStream stream(Q value) {
-            return inner.stream(value);
-          }
-
-          @Override
-          public Q parse(InputStream stream) {
-            try {
-              return inner.parse(stream);
-            } catch (RuntimeException e) {
-              Throwable cause = e.getCause() != null ? e.getCause() : e;
-              PARSE_ERROR.set(cause.getMessage());
-              return null;
-            }
-          }
-        };
+    MethodDescriptor.Marshaller<Q> tolerant = new TolerantMarshaller<>(inner);
     return ServerMethodDefinition.create(d.toBuilder().setRequestMarshaller(tolerant).build(), m.getServerCallHandler());
+  }
+
+  /**
+   * Parses as the method's own marshaller does, with a null for bytes that do not parse. It is still
+   * a {@link MethodDescriptor.PrototypeMarshaller} when the inner one is, so what reads the
+   * guarded service's descriptors (the HTTP API's routes) finds the request type.
+   */
+  private static final class TolerantMarshaller<Q> implements MethodDescriptor.PrototypeMarshaller<Q> {
+    private final MethodDescriptor.Marshaller<Q> inner;
+
+    TolerantMarshaller(MethodDescriptor.Marshaller<Q> inner) {
+      this.inner = inner;
+    }
+
+    @Override
+    public InputStream stream(Q value) {
+      return inner.stream(value);
+    }
+
+    @Override
+    public Q parse(InputStream stream) {
+      try {
+        return inner.parse(stream);
+      } catch (RuntimeException e) {
+        Throwable cause = e.getCause() != null ? e.getCause() : e;
+        PARSE_ERROR.set(cause.getMessage());
+        return null;
+      }
+    }
+
+    @Override
+    public Q getMessagePrototype() {
+      return inner instanceof MethodDescriptor.PrototypeMarshaller<Q> p ? p.getMessagePrototype() : null;
+    }
+
+    @Override
+    @SuppressWarnings("unchecked")
+    public Class<Q> getMessageClass() {
+      return inner instanceof MethodDescriptor.PrototypeMarshaller<Q> p ? p.getMessageClass() : null;
+    }
   }
 
   @Override

@@ -15,6 +15,8 @@ import java.util.Objects;
  * @param shardCount history shards, fixed forever when the database is created
  * @param tls per-namespace TLS and the admin API ({@link CellSettings.Tls#OFF} for a dev cell)
  * @param limits per-namespace limits for namespaces that set none of their own
+ * @param httpPort port of the HTTP API (Temporal's {@code /api/v1/...} HTTP/JSON API; HTTPS with
+ *     the namespaces' certificates when TLS is on); -1 serves none, 0 picks a free one
  */
 public record CellConfig(
     String ip,
@@ -27,7 +29,26 @@ public record CellConfig(
     CellSettings.Visibility visibility,
     boolean clustered,
     CellSettings.Tls tls,
-    NamespaceLimits limits) {
+    NamespaceLimits limits,
+    int httpPort) {
+  /** The HTTP API is off unless asked for. */
+  public static final int HTTP_OFF = -1;
+
+  public CellConfig(
+      String ip,
+      int port,
+      Path dbFile,
+      List<String> namespaces,
+      int shardCount,
+      String cellName,
+      CellSettings.Persistence persistence,
+      CellSettings.Visibility visibility,
+      boolean clustered,
+      CellSettings.Tls tls,
+      NamespaceLimits limits) {
+    this(ip, port, dbFile, namespaces, shardCount, cellName, persistence, visibility, clustered, tls, limits, HTTP_OFF);
+  }
+
   public CellConfig(
       String ip,
       int port,
@@ -44,12 +65,17 @@ public record CellConfig(
 
   /** A copy serving TLS per namespace with the admin API (see {@link CellSettings.Tls}). */
   public CellConfig withTls(CellSettings.Tls tls) {
-    return new CellConfig(ip, port, dbFile, namespaces, shardCount, cellName, persistence, visibility, clustered, tls, limits);
+    return new CellConfig(ip, port, dbFile, namespaces, shardCount, cellName, persistence, visibility, clustered, tls, limits, httpPort);
   }
 
   /** A copy with other default per-namespace limits. */
   public CellConfig withLimits(NamespaceLimits limits) {
-    return new CellConfig(ip, port, dbFile, namespaces, shardCount, cellName, persistence, visibility, clustered, tls, limits);
+    return new CellConfig(ip, port, dbFile, namespaces, shardCount, cellName, persistence, visibility, clustered, tls, limits, httpPort);
+  }
+
+  /** A copy serving the HTTP API on {@code httpPort} (0 picks a free one, {@link #HTTP_OFF} none). */
+  public CellConfig withHttpPort(int httpPort) {
+    return new CellConfig(ip, port, dbFile, namespaces, shardCount, cellName, persistence, visibility, clustered, tls, limits, httpPort);
   }
 
   /** A cell on SQLite (persistence and visibility in {@code dbFile}). */
@@ -71,7 +97,7 @@ public record CellConfig(
    * Hosts share the persistence: Cassandra in production, one SQLite file in tests.
    */
   public CellConfig asClusterHost() {
-    return new CellConfig(ip, port, dbFile, namespaces, shardCount, cellName, persistence, visibility, true, tls, limits);
+    return new CellConfig(ip, port, dbFile, namespaces, shardCount, cellName, persistence, visibility, true, tls, limits, httpPort);
   }
 
   public static CellConfig of(CellSettings s) {
@@ -85,7 +111,8 @@ public record CellConfig(
         s.ip(), s.port(), db, s.namespaces(), s.shards(), s.name(), s.persistence(), s.visibility(),
         s.persistence() instanceof CellSettings.Persistence.Cassandra,
         s.tls(),
-        s.limits());
+        s.limits(),
+        s.httpPort() == 0 ? HTTP_OFF : s.httpPort());
   }
 
   public CellConfig {
@@ -98,6 +125,9 @@ public record CellConfig(
     Objects.requireNonNull(limits, "limits");
     if (port < 0 || port > 65535) {
       throw new IllegalArgumentException("port must be 0..65535, got " + port);
+    }
+    if (httpPort < HTTP_OFF || httpPort > 65535) {
+      throw new IllegalArgumentException("httpPort must be -1 (off) or 0..65535, got " + httpPort);
     }
     if (shardCount < 1) {
       throw new IllegalArgumentException("shardCount must be positive, got " + shardCount);

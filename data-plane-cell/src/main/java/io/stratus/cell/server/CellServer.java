@@ -25,6 +25,7 @@ import io.stratus.cell.frontend.NamespaceRateLimiter;
 import io.stratus.cell.frontend.OperatorServiceHandler;
 import io.stratus.cell.frontend.admin.CellAdminService;
 import io.stratus.cell.frontend.edge.NamespaceTls;
+import io.stratus.cell.frontend.http.HttpApiServer;
 import io.stratus.cell.frontend.edge.TenantGuard;
 import io.stratus.cell.namespace.NamespaceRecord;
 import java.util.ArrayList;
@@ -68,6 +69,8 @@ public final class CellServer implements AutoCloseable {
   private final Server server;
   /** Host-to-host traffic of a clustered TLS cell (null otherwise). */
   private Server internalServer;
+  /** Temporal's HTTP API when {@link CellConfig#httpPort} asks for it (null otherwise). */
+  private HttpApiServer httpApi;
   /** The cell admin API's server when TLS is on (null otherwise). */
   private Server adminServer;
   private CellAdminService admin;
@@ -152,8 +155,9 @@ public final class CellServer implements AutoCloseable {
             .maxInboundMessageSize(128 * 1024 * 1024)
             .permitKeepAliveWithoutCalls(true)
             .permitKeepAliveTime(10, TimeUnit.SECONDS)
-            .addService(operatorService)
             .addService(health.getHealthService());
+    // What tenants reach on the frontend port, as they reach it (the HTTP API serves the same).
+    List<ServerServiceDefinition> tenantServices = new ArrayList<>(List.of(operatorService));
     if (config.clustered()) {
       localMatching.setTaskStarter(new RoutingTaskStarter(history, membership, peers));
       history.setCrossWorkflow(new RoutingCrossWorkflow(history.localCross(), history, membership, peers));
@@ -161,7 +165,7 @@ public final class CellServer implements AutoCloseable {
       ServerServiceDefinition forwarded = ServerInterceptors.intercept(workflowService, forwarding);
       ServerServiceDefinition peerService = PeerService.bind(localMatching, history, history.localCross());
       if (internal) {
-        builder.addService(ServerInterceptors.intercept(forwarded, tenants));
+        tenantServices.add(ServerInterceptors.intercept(forwarded, tenants));
         internalServer =
             NettyServerBuilder.forAddress(new InetSocketAddress(config.ip(), peerPort))
                 .executor(rpcThreads)
@@ -170,12 +174,14 @@ public final class CellServer implements AutoCloseable {
                 .addService(peerService)
                 .build();
       } else {
-        builder.addService(forwarded).addService(peerService);
+        tenantServices.add(forwarded);
+        builder.addService(peerService);
       }
     } else {
       localMatching.setTaskStarter(history);
-      builder.addService(tenants == null ? workflowService : ServerInterceptors.intercept(workflowService, tenants));
+      tenantServices.add(tenants == null ? workflowService : ServerInterceptors.intercept(workflowService, tenants));
     }
+    tenantServices.forEach(builder::addService);
     server = builder.build();
     try {
       server.start();
@@ -192,6 +198,7 @@ public final class CellServer implements AutoCloseable {
     if (namespaceTls != null) {
       startAdmin(namespaces, namespaceTls, visibility);
     }
+
     if (config.clustered()) {
       history.start(this::ownsShard, membership::leaseHeld);
       MatchingService router = matching;
@@ -208,6 +215,9 @@ public final class CellServer implements AutoCloseable {
           });
     } else {
       history.start();
+    }
+    if (config.httpPort() != CellConfig.HTTP_OFF) {
+      startHttpApi(tenantServices, namespaceTls);
     }
     health.setStatus("", io.grpc.health.v1.HealthCheckResponse.ServingStatus.SERVING);
     health.setStatus(
@@ -258,6 +268,28 @@ public final class CellServer implements AutoCloseable {
         namespaceTls.reload(r);
       }
     }
+  }
+
+  /**
+   * Temporal's HTTP API on its own port, over the services and interceptors tenants reach on the
+   * frontend port; HTTPS with the namespaces' certificates when TLS is on.
+   */
+  private void startHttpApi(List<ServerServiceDefinition> tenantServices, NamespaceTls namespaceTls) {
+    InetSocketAddress address = new InetSocketAddress(config.ip(), config.httpPort());
+    try {
+      httpApi =
+          HttpApiServer.start(address, namespaceTls == null ? null : namespaceTls.httpsContext(), tenantServices, rpcThreads);
+    } catch (IOException | RuntimeException e) {
+      close();
+      throw new IllegalStateException("cannot serve the HTTP API on " + config.ip() + ":" + config.httpPort() + ": " + e.getMessage(), e);
+    }
+    log.info("cell {} serving the HTTP API on {}:{} ({})", config.cellName(), config.ip(), httpApi.port(),
+        namespaceTls == null ? "plain HTTP" : "HTTPS per namespace");
+  }
+
+  /** The HTTP API's bound port, or -1 when the cell serves none. */
+  public int httpPort() {
+    return httpApi == null ? -1 : httpApi.port();
   }
 
   /** The cell's health as the admin API reports it. */
@@ -365,6 +397,9 @@ public final class CellServer implements AutoCloseable {
       membership.close();
     }
     health.enterTerminalState();
+    if (httpApi != null) {
+      httpApi.close();
+    }
     if (adminServer != null) {
       adminServer.shutdownNow();
     }

@@ -21,7 +21,7 @@ import java.util.Map;
  * validated here, so a mistake stops the process at start with the key and what to write instead.
  *
  * <pre>
- * cell:        { name: cell-1, ip: 0.0.0.0, port: 7233, shards: 512, namespaces: [default] }
+ * cell:        { name: cell-1, ip: 0.0.0.0, port: 7233, httpPort: 7243, shards: 512, namespaces: [default] }
  * persistence: { backend: cassandra, cassandra: { contactPoints: [10.0.0.5:9042], localDatacenter: dc1, keyspace: stratus } }
  * visibility:  { backend: elasticsearch, elasticsearch: { url: http://10.0.0.6:9200, index: temporal_visibility_v1_cell_1 } }
  * tls:         { enabled: true, domain: cell-1.stratus.example,
@@ -32,6 +32,10 @@ import java.util.Map;
  * <p>{@code limits} are the defaults for namespaces whose record sets no limit of its own (see
  * {@link NamespaceLimits} for the defaults and {@code frontend/NamespaceRateLimiter} for what
  * counts as a request and as an action).
+ *
+ * <p>{@code cell.httpPort} serves Temporal's HTTP/JSON API ({@code /api/v1/...}) on its own port,
+ * 0 (the default) for none; with TLS on it is HTTPS under exactly the gRPC frontend's rules
+ * ({@code docs/architecture/cell-edge.md}, "HTTP API").
  */
 public record CellSettings(
     String name,
@@ -42,11 +46,12 @@ public record CellSettings(
     Persistence persistence,
     Visibility visibility,
     Tls tls,
-    NamespaceLimits limits) {
+    NamespaceLimits limits,
+    int httpPort) {
 
   public CellSettings(
       String name, String ip, int port, int shards, List<String> namespaces, Persistence persistence, Visibility visibility) {
-    this(name, ip, port, shards, namespaces, persistence, visibility, Tls.OFF, NamespaceLimits.DEFAULTS);
+    this(name, ip, port, shards, namespaces, persistence, visibility, Tls.OFF, NamespaceLimits.DEFAULTS, 0);
   }
 
   /**
@@ -110,6 +115,7 @@ public record CellSettings(
     m.put("STRATUS_CELL_NAME", "cell.name");
     m.put("STRATUS_CELL_IP", "cell.ip");
     m.put("STRATUS_CELL_PORT", "cell.port");
+    m.put("STRATUS_CELL_HTTP_PORT", "cell.httpPort");
     m.put("STRATUS_CELL_SHARDS", "cell.shards");
     m.put("STRATUS_CELL_NAMESPACES", "cell.namespaces");
     m.put("STRATUS_PERSISTENCE_BACKEND", "persistence.backend");
@@ -188,6 +194,7 @@ public record CellSettings(
       throw r.invalid("cell.name", "use lowercase letters, digits and '-' (got '" + name + "')");
     }
     int port = r.integer("cell.port", 7233, 0, 65535);
+    int httpPort = r.integer("cell.httpPort", 0, 0, 65535);
     int shards = r.integer("cell.shards", 4, 1, 16384);
     List<String> namespaces = r.list("cell.namespaces", List.of("default"));
     String ip = r.text("cell.ip", "127.0.0.1");
@@ -239,7 +246,7 @@ public record CellSettings(
             r.number("limits.namespaceRequestsPerSecond", NamespaceLimits.DEFAULT_REQUESTS_PER_SECOND),
             r.number("limits.namespaceActionsPerSecond", NamespaceLimits.DEFAULT_ACTIONS_PER_SECOND),
             r.integer("limits.namespaceConcurrentLongPolls", NamespaceLimits.DEFAULT_CONCURRENT_LONG_POLLS, 1, 1_000_000));
-    return new CellSettings(name, ip, port, shards, namespaces, persistence, visibility, tls, limits);
+    return new CellSettings(name, ip, port, shards, namespaces, persistence, visibility, tls, limits, httpPort);
   }
 
   /** Typed access to the YAML tree with defaults and messages that name the key. */

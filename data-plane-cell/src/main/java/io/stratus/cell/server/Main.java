@@ -14,7 +14,7 @@ import java.util.concurrent.CountDownLatch;
  * Command-line entry of a cell process, reached through {@code ./stratus cell ...}.
  *
  * <pre>
- * cell start-dev [--port 7233] [--db-filename FILE] [--namespace NAME ...] [--ip ADDR] [--shards 4]
+ * cell start-dev [--port 7233] [--http-port PORT] [--db-filename FILE] [--namespace NAME ...] [--ip ADDR] [--shards 4]
  * </pre>
  *
  * <p>{@code start-dev} mirrors {@code temporal server start-dev}: one cell on loopback over one
@@ -109,7 +109,10 @@ public final class Main {
       return EXIT_FAILURE;
     }
 
-    return serve(new CellConfig(cmd.ip(), cmd.port(), dbFile, cmd.namespaces(), cmd.shards(), null), out, err);
+    return serve(
+        new CellConfig(cmd.ip(), cmd.port(), dbFile, cmd.namespaces(), cmd.shards(), null).withHttpPort(cmd.httpPort()),
+        out,
+        err);
   }
 
   /** Starts the cell, prints where it listens, and blocks until the process is stopped. */
@@ -151,6 +154,11 @@ public final class Main {
       out.println(
           "tls: namespaces on <namespace>." + config.tls().domain() + ":" + server.port()
               + " (SNI); admin API on " + server.config().ip() + ":" + server.adminPort());
+    }
+    if (server.httpPort() >= 0) {
+      out.println(
+          "http: Temporal's HTTP API on " + (config.tls().enabled() ? "https" : "http") + "://"
+              + connectAddress(server.config().ip()) + ":" + server.httpPort() + "/api/v1/");
     }
     out.println(
         "connect: WorkflowServiceStubsOptions.newBuilder().setTarget(\"" + connect + "\")");
@@ -218,6 +226,8 @@ public final class Main {
 
         Flags of start-dev:
           -p, --port PORT           frontend gRPC port (default 7233; 0 picks a free one)
+              --http-port PORT      also serve Temporal's HTTP API (/api/v1/...) on PORT
+                                    (default: none; 0 picks a free one)
           -f, --db-filename FILE    SQLite file holding all state (default ./.stratus/dev-cell.db;
                                     its directory is created)
           -n, --namespace NAME      namespace to create at start; repeatable
@@ -239,7 +249,8 @@ public final class Main {
 
     record Help() implements Command {}
 
-    record StartDev(String ip, int port, Path dbFile, List<String> namespaces, int shards)
+    /** @param httpPort the HTTP API's port, {@link CellConfig#HTTP_OFF} for none */
+    record StartDev(String ip, int port, Path dbFile, List<String> namespaces, int shards, int httpPort)
         implements Command {}
 
     static final class UsageException extends Exception {
@@ -309,6 +320,7 @@ public final class Main {
       int port = DEFAULT_PORT;
       Path dbFile = DEFAULT_DB_FILE;
       int shards = DEFAULT_SHARDS;
+      int httpPort = CellConfig.HTTP_OFF;
       Set<String> namespaces = new LinkedHashSet<>(List.of(DEFAULT_NAMESPACE));
       for (int i = 0; i < args.size(); i++) {
         String arg = args.get(i);
@@ -333,6 +345,7 @@ public final class Main {
         }
         switch (flag) {
           case "-p", "--port" -> port = intValue(flag, value, 0, 65535);
+          case "--http-port" -> httpPort = intValue(flag, value, 0, 65535);
           case "-f", "--db-filename" -> {
             if (value.isBlank()) {
               throw new UsageException(flag + " needs a file name");
@@ -359,7 +372,7 @@ public final class Main {
           default -> throw new UsageException("unknown flag '" + flag + "' for start-dev");
         }
       }
-      return new StartDev(ip, port, dbFile, List.copyOf(namespaces), shards);
+      return new StartDev(ip, port, dbFile, List.copyOf(namespaces), shards, httpPort);
     }
 
     private static int intValue(String flag, String value, int min, int max)

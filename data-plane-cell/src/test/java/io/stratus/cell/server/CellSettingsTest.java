@@ -133,6 +133,18 @@ class CellSettingsTest {
   }
 
   @Test
+  void theHttpApiIsOffUnlessAPortIsGiven() throws Exception {
+    CellSettings off = CellSettings.load(write(""), Map.of());
+    assertThat(off.httpPort()).isZero();
+    assertThat(CellConfig.of(off).httpPort()).isEqualTo(CellConfig.HTTP_OFF);
+    CellSettings on = CellSettings.load(write("cell: { httpPort: 7243 }"), Map.of());
+    assertThat(CellConfig.of(on).httpPort()).isEqualTo(7243);
+    assertThat(CellSettings.load(write("cell: { httpPort: 7243 }"), Map.of("STRATUS_CELL_HTTP_PORT", "8080")).httpPort()).isEqualTo(8080);
+    assertThatThrownBy(() -> CellSettings.load(write("cell: { httpPort: 70000 }"), Map.of()))
+        .hasMessageContaining("cell.httpPort must be 0..65535");
+  }
+
+  @Test
   void theConfigReferenceListsEveryEnvironmentVariable() throws Exception {
     Path doc = Path.of(System.getProperty("user.dir")).resolve("../docs/config-reference.md").normalize();
     String expected = render();
@@ -173,6 +185,16 @@ class CellSettingsTest {
     b.append("| `limits.namespaceRequestsPerSecond` | ").append((long) NamespaceLimits.DEFAULT_REQUESTS_PER_SECOND).append(" |\n");
     b.append("| `limits.namespaceActionsPerSecond` | ").append((long) NamespaceLimits.DEFAULT_ACTIONS_PER_SECOND).append(" |\n");
     b.append("| `limits.namespaceConcurrentLongPolls` | ").append(NamespaceLimits.DEFAULT_CONCURRENT_LONG_POLLS).append(" |\n");
+    b.append(
+        """
+
+        ## HTTP API
+
+        `cell.httpPort` (default 0: none) serves Temporal's HTTP/JSON API (`/api/v1/...`) on its own
+        port: plain HTTP on a development cell, HTTPS with each namespace's certificate (by SNI) and
+        the gRPC frontend's authentication and limits when `tls.enabled` is true. Paths, statuses and
+        limits: `docs/architecture/cell-edge.md`, "HTTP API".
+        """);
     return b.toString();
   }
 }

@@ -24,6 +24,7 @@ class MainCommandLineTest {
     assertThat(cmd.dbFile()).isEqualTo(Path.of(".stratus", "dev-cell.db"));
     assertThat(cmd.namespaces()).containsExactly("default");
     assertThat(cmd.shards()).isEqualTo(4);
+    assertThat(cmd.httpPort()).isEqualTo(CellConfig.HTTP_OFF);
   }
 
   @Test
@@ -33,13 +34,14 @@ class MainCommandLineTest {
             CommandLine.parse(
                 "cell", "start-dev", "--port", "7300", "--db-filename=/tmp/x.db", "-n", "orders",
                 "--namespace", "billing", "--namespace", "default", "--ip", "0.0.0.0",
-                "--shards=16");
+                "--shards=16", "--http-port", "7243");
 
     assertThat(cmd.port()).isEqualTo(7300);
     assertThat(cmd.dbFile()).isEqualTo(Path.of("/tmp/x.db"));
     assertThat(cmd.namespaces()).containsExactly("default", "orders", "billing");
     assertThat(cmd.ip()).isEqualTo("0.0.0.0");
     assertThat(cmd.shards()).isEqualTo(16);
+    assertThat(cmd.httpPort()).isEqualTo(7243);
   }
 
   @Test

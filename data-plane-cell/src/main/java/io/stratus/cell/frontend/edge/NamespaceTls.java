@@ -18,6 +18,8 @@ import io.grpc.netty.shaded.io.netty.util.AsciiString;
 import io.grpc.netty.shaded.io.netty.util.concurrent.Future;
 import io.stratus.cell.namespace.NamespaceRecord;
 import java.net.Socket;
+import java.security.GeneralSecurityException;
+import java.security.Principal;
 import java.security.PrivateKey;
 import java.security.cert.X509Certificate;
 import java.util.List;
@@ -26,8 +28,17 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.function.Function;
+import javax.net.ssl.ExtendedSSLSession;
+import javax.net.ssl.KeyManager;
+import javax.net.ssl.SNIHostName;
+import javax.net.ssl.SNIServerName;
+import javax.net.ssl.SSLContext;
 import javax.net.ssl.SSLEngine;
 import javax.net.ssl.SSLException;
+import javax.net.ssl.SSLSession;
+import javax.net.ssl.SSLSocket;
+import javax.net.ssl.TrustManager;
+import javax.net.ssl.X509ExtendedKeyManager;
 import javax.net.ssl.X509ExtendedTrustManager;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -51,7 +62,8 @@ public final class NamespaceTls {
   /** Lowercase host name to the namespace's context and the PEM it was built from. */
   private final Map<String, Served> contexts = new ConcurrentHashMap<>();
 
-  private record Served(String certPem, String keyPem, SslContext context) {}
+  /** A namespace's installed certificate: the PEM, the parsed chain and key, and the gRPC context. */
+  private record Served(String certPem, String keyPem, X509Certificate[] chain, PrivateKey key, SslContext context) {}
 
   /**
    * @param records the namespace record by name, or null; consulted when a connection arrives, so
@@ -91,7 +103,14 @@ public final class NamespaceTls {
       return;
     }
     try {
-      contexts.put(host, new Served(r.serverCertPem, r.serverKeyPem, serverContext(r.serverCertPem, r.serverKeyPem)));
+      contexts.put(
+          host,
+          new Served(
+              r.serverCertPem,
+              r.serverKeyPem,
+              Certificates.parseCertificates(r.serverCertPem).toArray(new X509Certificate[0]),
+              Certificates.parsePrivateKey(r.serverKeyPem),
+              serverContext(r.serverCertPem, r.serverKeyPem)));
     } catch (RuntimeException | SSLException e) {
       // Validated when installed; a record that no longer builds stops being served, loudly.
       contexts.remove(host);
@@ -101,6 +120,12 @@ public final class NamespaceTls {
 
   /** The context for a host as the namespace record has it now (rebuilt when its certificate changed). */
   private SslContext current(String host) {
+    Served s = served(host);
+    return s == null ? null : s.context();
+  }
+
+  /** The host's certificate as the namespace record has it now, or null when the host is not served. */
+  private Served served(String host) {
     String namespace = namespaceOf(host).orElse(null);
     NamespaceRecord r = namespace == null ? null : records.apply(namespace);
     if (r == null) {
@@ -112,7 +137,7 @@ public final class NamespaceTls {
       reload(r);
       s = contexts.get(host);
     }
-    return s == null ? null : s.context();
+    return s;
   }
 
   public boolean serves(String namespace) {
@@ -133,6 +158,78 @@ public final class NamespaceTls {
   /** Server credentials for the frontend's NettyServerBuilder. */
   public ServerCredentials credentials() {
     return InternalNettyServerCredentials.create(new Negotiator());
+  }
+
+  /**
+   * A JDK TLS context for the HTTP API that behaves as the gRPC frontend's: the server certificate
+   * is the one of the namespace the ClientHello's server name stands for (a name that is no served
+   * namespace gets no certificate, so the handshake fails), and a client certificate is accepted
+   * whatever it is, for {@link TenantGuard} to judge per call. Callers request client certificates
+   * with {@code SSLParameters.setWantClientAuth(true)}.
+   */
+  public SSLContext httpsContext() {
+    try {
+      SSLContext c = SSLContext.getInstance("TLS");
+      c.init(new KeyManager[] {new SniKeyManager()}, new TrustManager[] {DEFERRED}, null);
+      return c;
+    } catch (GeneralSecurityException e) {
+      throw new IllegalStateException("cannot make the HTTP API's TLS context", e);
+    }
+  }
+
+  /** Chooses the namespace's certificate by the handshake's server name (the alias is the host). */
+  private final class SniKeyManager extends X509ExtendedKeyManager {
+    @Override
+    public String chooseEngineServerAlias(String keyType, Principal[] issuers, SSLEngine engine) {
+      return alias(keyType, engine.getHandshakeSession());
+    }
+
+    @Override
+    public String chooseServerAlias(String keyType, Principal[] issuers, Socket socket) {
+      return socket instanceof SSLSocket s ? alias(keyType, s.getHandshakeSession()) : null;
+    }
+
+    private String alias(String keyType, SSLSession handshake) {
+      if (!(handshake instanceof ExtendedSSLSession x)) {
+        return null;
+      }
+      for (SNIServerName n : x.getRequestedServerNames()) {
+        if (n instanceof SNIHostName h) {
+          String host = h.getAsciiName().toLowerCase(Locale.ROOT);
+          Served s = served(host);
+          // Asked once per key type the handshake can use; answer only for the certificate's own.
+          return s != null && s.chain()[0].getPublicKey().getAlgorithm().equalsIgnoreCase(keyType) ? host : null;
+        }
+      }
+      return null;
+    }
+
+    @Override
+    public X509Certificate[] getCertificateChain(String alias) {
+      Served s = contexts.get(alias);
+      return s == null ? null : s.chain().clone();
+    }
+
+    @Override
+    public PrivateKey getPrivateKey(String alias) {
+      Served s = contexts.get(alias);
+      return s == null ? null : s.key();
+    }
+
+    @Override
+    public String[] getServerAliases(String keyType, Principal[] issuers) {
+      return null;
+    }
+
+    @Override
+    public String[] getClientAliases(String keyType, Principal[] issuers) {
+      return null;
+    }
+
+    @Override
+    public String chooseClientAlias(String[] keyType, Principal[] issuers, Socket socket) {
+      return null;
+    }
   }
 
   /**

@@ -38,11 +38,16 @@ final class EdgeCell implements AutoCloseable {
 
   /** With {@code clustered}, the first host of a cell whose hosts share {@code dir}'s SQLite file. */
   EdgeCell(Path dir, boolean clustered) throws Exception {
+    this(dir, clustered, CellConfig.HTTP_OFF);
+  }
+
+  /** With {@code httpPort} other than {@link CellConfig#HTTP_OFF}, serving the HTTP API too (0: a free port). */
+  EdgeCell(Path dir, boolean clustered, int httpPort) throws Exception {
     TestPki.Issued admin = TestPki.leaf(serverCa, "CN=admin." + DOMAIN, List.of("admin." + DOMAIN));
     Path cert = Files.writeString(dir.resolve("admin.pem"), admin.chainPem());
     Path key = Files.writeString(dir.resolve("admin.key"), admin.keyPem());
     Path ca = Files.writeString(dir.resolve("control-plane-ca.pem"), controlPlaneCa.certPem());
-    CellConfig config = CellConfig.dev(0, dir.resolve("cell.db"));
+    CellConfig config = CellConfig.dev(0, dir.resolve("cell.db")).withHttpPort(httpPort);
     cell = CellServer.start((clustered ? config.asClusterHost() : config).withTls(new CellSettings.Tls(true, DOMAIN, 0, cert, key, ca)));
   }
 
