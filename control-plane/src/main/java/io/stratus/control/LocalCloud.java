@@ -40,7 +40,8 @@ public final class LocalCloud implements AutoCloseable {
    * @param edgePort the one port customers connect to (7233)
    * @param dnsPort the DNS server's port (UDP and TCP)
    * @param apiPort the Cloud Ops API
-   * @param cellBasePort cell i listens on base+2i (frontend) and base+2i+1 (admin); 0: free ports
+   * @param cellBasePort cell i listens on base+2i (frontend), base+2i+1 (admin) and base+80+i (HTTP
+   *     API); 0: free ports
    */
   public record Options(
       Path dataDir, String domain, int edgePort, int dnsPort, int apiPort, int cellBasePort, int cells, String controlDbUrl) {
@@ -93,9 +94,11 @@ public final class LocalCloud implements AutoCloseable {
       for (int i = 0; i < options.cells(); i++) {
         int port = options.cellBasePort() == 0 ? 0 : options.cellBasePort() + 2 * i;
         int adminPort = options.cellBasePort() == 0 ? 0 : options.cellBasePort() + 2 * i + 1;
+        int httpPort = options.cellBasePort() == 0 ? 0 : options.cellBasePort() + 80 + i;
         Path cellDir = Files.createDirectories(dir.resolve("cells"));
         CellConfig config =
             new CellConfig(BIND, port, cellDir.resolve("cell-" + i + ".db"), List.of("default"), 4, "cell-" + i)
+                .withHttpPort(httpPort)
                 .withTls(new CellSettings.Tls(true, options.domain(), adminPort, certFile, keyFile, caFile));
         CellServer cell = CellServer.start(config);
         cells.add(cell);
@@ -120,7 +123,8 @@ public final class LocalCloud implements AutoCloseable {
         store.namespace(ns).flatMap(n -> n.cellId() == null ? java.util.Optional.empty() : store.cell(n.cellId()))
             .ifPresent(cell -> {
               String[] hp = cell.frontendAddress().split(":");
-              routes.put(new io.stratus.control.adapters.ingress.Route(route.host(), hp[0], Integer.parseInt(hp[1])));
+              int httpPort = cell.httpAddress().isEmpty() ? 0 : io.stratus.control.infra.Ingress.portOf(cell.httpAddress());
+              routes.put(new io.stratus.control.adapters.ingress.Route(route.host(), hp[0], Integer.parseInt(hp[1]), httpPort));
             });
       }
     } catch (IOException e) {
@@ -138,7 +142,8 @@ public final class LocalCloud implements AutoCloseable {
   /** The registration of cell {@code i} as it listens now (its change id changes when its addresses do). */
   public CellChange registration(int i) {
     CellServer c = cells.get(i);
-    return CellChange.register("cell-" + i, ControlPlane.DEFAULT_REGION, i, BIND + ":" + c.port(), BIND + ":" + c.adminPort(), CELL_CAPACITY, "");
+    return CellChange.register("cell-" + i, ControlPlane.DEFAULT_REGION, i, BIND + ":" + c.port(), BIND + ":" + c.adminPort(), CELL_CAPACITY,
+        BIND + ":" + c.httpPort());
   }
 
   /** Hands each cell's registration to its entity workflow and waits until each is carried out and the cell active. */
@@ -190,10 +195,12 @@ public final class LocalCloud implements AutoCloseable {
     List<String> lines = new ArrayList<>();
     lines.add("Cloud Ops API     " + control.apiTarget() + "  (authorization: Bearer <API key>)");
     lines.add("namespace endpoints  <namespace>." + options.domain() + ":" + edge.port()
-        + "  (edge router on 127.0.0.1:" + edge.port() + ", TLS passed through by SNI)");
+        + "  (edge router on 127.0.0.1:" + edge.port() + ", TLS passed through by SNI: gRPC, and the HTTP API"
+        + " at https://<namespace>." + options.domain() + ":" + edge.port() + "/api/v1/...)");
     lines.add("DNS server        127.0.0.1:" + dns.port() + " (UDP/TCP), authoritative for " + options.domain());
     for (int i = 0; i < cells.size(); i++) {
-      lines.add("data cell-" + i + " (ring " + i + ")  frontend 127.0.0.1:" + cells.get(i).port() + ", admin 127.0.0.1:" + cells.get(i).adminPort());
+      lines.add("data cell-" + i + " (ring " + i + ")  frontend 127.0.0.1:" + cells.get(i).port() + ", admin 127.0.0.1:"
+          + cells.get(i).adminPort() + ", HTTP API 127.0.0.1:" + cells.get(i).httpPort());
     }
     lines.add("control cell      " + control.controlCell().target() + "  (namespace " + io.stratus.control.cell.ControlCell.NAMESPACE + ")");
     lines.add("endpoint CA       " + options.dataDir().toAbsolutePath().resolve("endpoint-ca") + "  (trust it in your SDK)");

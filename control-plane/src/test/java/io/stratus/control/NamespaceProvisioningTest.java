@@ -118,10 +118,17 @@ class NamespaceProvisioningTest {
     assertThat(dnsRcode(host)).isEqualTo(Rcode.NOERROR);
 
     // The customer's worker and client: mTLS with their own certificate, through the edge router.
-    WorkflowServiceStubs stubs = mtlsStubs(host, customer.client("worker"));
+    CustomerPki.Issued worker = customer.client("worker");
+    WorkflowServiceStubs stubs = mtlsStubs(host, worker);
     try {
       assertThat(CloudTestSupport.greet(stubs, namespace, WorkflowOptions.newBuilder().setWorkflowId("greet-1"), "acme"))
           .isEqualTo("hello acme");
+      // The HTTP API answers on the same endpoint (the edge sends HTTP/1.1 clients to the cell's HTTP port).
+      var described = httpGet(host, worker, "/api/v1/namespaces/" + namespace + "/workflows/greet-1");
+      assertThat(described.statusCode()).as(described.body()).isEqualTo(200);
+      assertThat(described.body()).contains("WORKFLOW_EXECUTION_STATUS_COMPLETED");
+      CustomerPki.Issued stranger = new CustomerPki("stranger").client("worker");
+      assertThat(httpGet(host, stranger, "/api/v1/namespaces/" + namespace).statusCode()).isEqualTo(401);
     } finally {
       stubs.shutdownNow();
     }
@@ -158,6 +165,29 @@ class NamespaceProvisioningTest {
             .setSslContext(GrpcSslContexts.forClient().keyManager(cert.key(), cert.cert()).trustManager(cloud.endpointCa()).build())
             .setChannelInitializer(b -> b.overrideAuthority(host))
             .build());
+  }
+
+  /** GET over HTTPS through the edge router, as curl would: SNI {@code host}, HTTP/1.1, a client certificate. */
+  java.net.http.HttpResponse<String> httpGet(String host, CustomerPki.Issued cert, String path) throws Exception {
+    java.security.KeyStore keys = java.security.KeyStore.getInstance("PKCS12");
+    keys.load(null, null);
+    keys.setKeyEntry("client", cert.key(), new char[0], new java.security.cert.Certificate[] {cert.cert()});
+    javax.net.ssl.KeyManagerFactory kmf = javax.net.ssl.KeyManagerFactory.getInstance(javax.net.ssl.KeyManagerFactory.getDefaultAlgorithm());
+    kmf.init(keys, new char[0]);
+    java.security.KeyStore trust = java.security.KeyStore.getInstance("PKCS12");
+    trust.load(null, null);
+    trust.setCertificateEntry("endpoint-ca", cloud.endpointCa());
+    javax.net.ssl.TrustManagerFactory tmf = javax.net.ssl.TrustManagerFactory.getInstance(javax.net.ssl.TrustManagerFactory.getDefaultAlgorithm());
+    tmf.init(trust);
+    javax.net.ssl.SSLContext tls = javax.net.ssl.SSLContext.getInstance("TLS");
+    tls.init(kmf.getKeyManagers(), tmf.getTrustManagers(), null);
+    javax.net.ssl.SSLParameters params = tls.getDefaultSSLParameters();
+    params.setServerNames(java.util.List.of(new javax.net.ssl.SNIHostName(host)));
+    try (java.net.http.HttpClient http = java.net.http.HttpClient.newBuilder().version(java.net.http.HttpClient.Version.HTTP_1_1)
+        .sslContext(tls).sslParameters(params).build()) {
+      return http.send(java.net.http.HttpRequest.newBuilder(java.net.URI.create("https://127.0.0.1:" + cloud.edgePort() + path)).build(),
+          java.net.http.HttpResponse.BodyHandlers.ofString());
+    }
   }
 
   static Status.Code describeAs(WorkflowServiceStubs stubs, String namespace) {

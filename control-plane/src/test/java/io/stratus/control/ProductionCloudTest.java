@@ -86,6 +86,7 @@ class ProductionCloudTest {
     for (int i = 0; i < 2; i++) {
       CellServer cell = CellServer.start(
           new CellConfig("127.0.0.1", 0, dir.resolve("cells/prod-" + i + ".db"), List.of("default"), 4, "prod-" + i)
+              .withHttpPort(0)
               .withTls(new CellSettings.Tls(true, ZONE, 0, adminCert, adminKey, adminCaFile)));
       cells.add(cell);
       open.add(cell);
@@ -148,6 +149,7 @@ class ProductionCloudTest {
       p.put("stratus.cells[" + i + "].frontend-address", "127.0.0.1:" + cells.get(i).port());
       p.put("stratus.cells[" + i + "].admin-address", "127.0.0.1:" + cells.get(i).adminPort());
       p.put("stratus.cells[" + i + "].capacity", "50");
+      p.put("stratus.cells[" + i + "].http-address", "127.0.0.1:" + cells.get(i).httpPort());
     }
     SpringApplication spring = new SpringApplication(ControlPlaneApplication.class);
     spring.setDefaultProperties(p);
@@ -211,6 +213,9 @@ class ProductionCloudTest {
     ProductionCloud cloud = (ProductionCloud) app.getBean("cloud");
     String cellId = cloud.control().store().namespace(namespace).orElseThrow().cellId();
     CellServer cell = cells.get(Integer.parseInt(cellId.substring("prod-".length())));
+
+    // The control plane registered the cell's HTTP API too; the probe checked it before Active.
+    assertThat(cloud.control().store().cell(cellId).orElseThrow().httpAddress()).isEqualTo("127.0.0.1:" + cell.httpPort());
 
     // The customer's SDK, trusting only the ACME issuer's root, through the cell's load balancer.
     CustomerPki.Issued worker = customer.client("worker");

@@ -70,6 +70,7 @@ public interface Ingress {
     return RecordType.CNAME;
   }
 
+  /** The port of a host:port address. */
   static int portOf(String hostPort) {
     return Integer.parseInt(hostPort.substring(hostPort.lastIndexOf(':') + 1));
   }
