@@ -75,6 +75,20 @@ final class EdgeCell implements AutoCloseable {
     return TestPki.leaf(serverCa, "CN=" + namespace + "." + DOMAIN, List.of(namespace + "." + DOMAIN));
   }
 
+  /** Issues the endpoint certificate of each namespace and installs it through the admin API. */
+  void installServerCertificates(CellAdminServiceGrpc.CellAdminServiceBlockingStub admin, String... namespaces) {
+    for (String ns : namespaces) {
+      TestPki.Issued server = serverCertificate(ns);
+      admin.installServerCertificate(
+          io.stratus.cell.admin.v1.InstallServerCertificateRequest.newBuilder()
+              .setRequestId("cert-" + ns)
+              .setNamespace(ns)
+              .setCertificateChainPem(server.chainPem())
+              .setPrivateKeyPem(server.keyPem())
+              .build());
+    }
+  }
+
   /** Client TLS trusting the cell's server CA, presenting {@code client} when not null. */
   SslContext clientTls(TestPki.Issued client) throws Exception {
     SslContextBuilder ssl = GrpcSslContexts.forClient().trustManager(serverCa.cert());

@@ -8,7 +8,6 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import io.stratus.cell.admin.v1.ApiKey;
 import io.stratus.cell.admin.v1.CertificateFilter;
 import io.stratus.cell.admin.v1.CreateNamespaceRequest;
-import io.stratus.cell.admin.v1.InstallServerCertificateRequest;
 import io.stratus.cell.admin.v1.NamespaceSpec;
 import io.stratus.cell.frontend.http.HttpApiServer;
 import io.temporal.client.WorkflowClient;
@@ -144,16 +143,7 @@ class HttpApiEdgeTest {
                     .setApiKeyAuth(true)
                     .addApiKeys(TenantEdgeTest.key("b-1", KEY_B, "write", 0, false)))
             .build());
-    for (String ns : List.of(A, B)) {
-      TestPki.Issued server = edge.serverCertificate(ns);
-      admin.installServerCertificate(
-          InstallServerCertificateRequest.newBuilder()
-              .setRequestId("cert-" + ns)
-              .setNamespace(ns)
-              .setCertificateChainPem(server.chainPem())
-              .setPrivateKeyPem(server.keyPem())
-              .build());
-    }
+    edge.installServerCertificates(admin, A, B);
     sdkA = WorkflowClient.newInstance(edge.stubs(A, workerA, null), WorkflowClientOptions.newBuilder().setNamespace(A).build());
     workers = WorkerFactory.newInstance(sdkA);
     workers.newWorker(QUEUE).registerWorkflowImplementationTypes(EchoImpl.class, WaiterImpl.class);

@@ -10,7 +10,6 @@ import io.grpc.protobuf.StatusProto;
 import io.stratus.cell.admin.v1.ApiKey;
 import io.stratus.cell.admin.v1.CertificateFilter;
 import io.stratus.cell.admin.v1.CreateNamespaceRequest;
-import io.stratus.cell.admin.v1.InstallServerCertificateRequest;
 import io.stratus.cell.admin.v1.NamespaceSpec;
 import io.stratus.cell.admin.v1.UpdateNamespaceRequest;
 import io.temporal.activity.ActivityInterface;
@@ -97,16 +96,7 @@ class TenantEdgeTest {
                     .setApiKeyAuth(true)
                     .addApiKeys(key("b-1", KEY_B, "write", 0, false)))
             .build());
-    for (String ns : List.of(A, B)) {
-      TestPki.Issued server = edge.serverCertificate(ns);
-      admin.installServerCertificate(
-          InstallServerCertificateRequest.newBuilder()
-              .setRequestId("cert-" + ns)
-              .setNamespace(ns)
-              .setCertificateChainPem(server.chainPem())
-              .setPrivateKeyPem(server.keyPem())
-              .build());
-    }
+    edge.installServerCertificates(admin, A, B);
   }
 
   /** A: CA A, a filter admitting acme's worker-* certificates, API keys (plus {@code extra}). */

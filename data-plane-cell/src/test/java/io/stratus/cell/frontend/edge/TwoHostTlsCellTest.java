@@ -3,7 +3,6 @@ package io.stratus.cell.frontend.edge;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.stratus.cell.admin.v1.CreateNamespaceRequest;
-import io.stratus.cell.admin.v1.InstallServerCertificateRequest;
 import io.stratus.cell.admin.v1.NamespaceSpec;
 import io.stratus.cell.server.CellServer;
 import io.temporal.client.WorkflowClient;
@@ -41,11 +40,7 @@ class TwoHostTlsCellTest {
               .setRequestId("create")
               .setSpec(NamespaceSpec.newBuilder().setName("shared").setAccountId("acct1").setRetentionDays(1).setAcceptedClientCaPem(ca.certPem()))
               .build());
-      TestPki.Issued server = edge.serverCertificate("shared.acct1");
-      admin.installServerCertificate(
-          InstallServerCertificateRequest.newBuilder()
-              .setRequestId("cert").setNamespace("shared.acct1")
-              .setCertificateChainPem(server.chainPem()).setPrivateKeyPem(server.keyPem()).build());
+      edge.installServerCertificates(admin, "shared.acct1");
 
       // The worker on the first host, the client on the second: every call may cross hosts.
       WorkflowServiceStubs workerStubs = edge.stubs(edge.cell, "shared.acct1", worker, null);
