@@ -43,24 +43,9 @@ public record CellConfig(
       String cellName,
       CellSettings.Persistence persistence,
       CellSettings.Visibility visibility,
-      boolean clustered,
-      CellSettings.Tls tls,
-      NamespaceLimits limits) {
-    this(ip, port, dbFile, namespaces, shardCount, cellName, persistence, visibility, clustered, tls, limits, HTTP_OFF);
-  }
-
-  public CellConfig(
-      String ip,
-      int port,
-      Path dbFile,
-      List<String> namespaces,
-      int shardCount,
-      String cellName,
-      CellSettings.Persistence persistence,
-      CellSettings.Visibility visibility,
       boolean clustered) {
     this(ip, port, dbFile, namespaces, shardCount, cellName, persistence, visibility, clustered, CellSettings.Tls.OFF,
-        NamespaceLimits.DEFAULTS);
+        NamespaceLimits.DEFAULTS, HTTP_OFF);
   }
 
   /** A copy serving TLS per namespace with the admin API (see {@link CellSettings.Tls}). */
