@@ -121,11 +121,7 @@ public final class LocalCloud implements AutoCloseable {
       for (var route : routes.list()) {
         String ns = route.host().substring(0, route.host().length() - options.domain().length() - 1);
         store.namespace(ns).flatMap(n -> n.cellId() == null ? java.util.Optional.empty() : store.cell(n.cellId()))
-            .ifPresent(cell -> {
-              String[] hp = cell.frontendAddress().split(":");
-              int httpPort = cell.httpAddress().isEmpty() ? 0 : io.stratus.control.infra.Ingress.portOf(cell.httpAddress());
-              routes.put(new io.stratus.control.adapters.ingress.Route(route.host(), hp[0], Integer.parseInt(hp[1]), httpPort));
-            });
+            .ifPresent(cell -> routes.put(CloudInfrastructure.route(route.host(), cell)));
       }
     } catch (IOException e) {
       close();

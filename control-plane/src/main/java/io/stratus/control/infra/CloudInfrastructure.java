@@ -219,10 +219,15 @@ public final class CloudInfrastructure implements NamespaceInfrastructure {
 
   @Override
   public void addRoute(String host, ControlStore.Cell cell) {
-    String[] hostPort = cell.frontendAddress().split(":");
-    int httpPort = cell.httpAddress().isEmpty() ? 0 : Ingress.portOf(cell.httpAddress());
-    routes.put(new Route(host, hostPort[0], Integer.parseInt(hostPort[1]), httpPort));
+    routes.put(route(host, cell));
     store.recordProvisioned(namespaceOf(host), "route", host + " -> " + cell.frontendAddress(), System.currentTimeMillis());
+  }
+
+  /** The route of {@code host} to {@code cell}: its frontend, and its HTTP API when it has one. */
+  public static Route route(String host, ControlStore.Cell cell) {
+    String frontendHost = cell.frontendAddress().substring(0, cell.frontendAddress().lastIndexOf(':'));
+    int httpPort = cell.httpAddress().isEmpty() ? 0 : Ingress.portOf(cell.httpAddress());
+    return new Route(host, frontendHost, Ingress.portOf(cell.frontendAddress()), httpPort);
   }
 
   private String namespaceOf(String host) {

@@ -28,32 +28,25 @@ public class CellWorkflowImpl implements CellWorkflow {
   /** History length after which the entity continues as new. */
   static final int CONTINUE_AS_NEW_AFTER = 4_000;
 
-  private final CellActivities steps =
-      Workflow.newActivityStub(
-          CellActivities.class,
-          ActivityOptions.newBuilder()
-              .setStartToCloseTimeout(Duration.ofSeconds(30))
-              .setRetryOptions(
-                  RetryOptions.newBuilder()
-                      .setInitialInterval(Duration.ofMillis(200))
-                      .setBackoffCoefficient(2)
-                      .setMaximumInterval(Duration.ofSeconds(10))
-                      .build())
-              .build());
+  private final CellActivities steps = activities(2, Duration.ofSeconds(10));
 
   /** The health check retries until the cell answers (the admin API call has its own 20 s deadline). */
-  private final CellActivities health =
-      Workflow.newActivityStub(
-          CellActivities.class,
-          ActivityOptions.newBuilder()
-              .setStartToCloseTimeout(Duration.ofSeconds(30))
-              .setRetryOptions(
-                  RetryOptions.newBuilder()
-                      .setInitialInterval(Duration.ofMillis(200))
-                      .setBackoffCoefficient(1.5)
-                      .setMaximumInterval(Duration.ofSeconds(5))
-                      .build())
-              .build());
+  private final CellActivities health = activities(1.5, Duration.ofSeconds(5));
+
+  /** Activities retried without limit, from 200 ms up to {@code maxInterval} apart. */
+  private static CellActivities activities(double backoff, Duration maxInterval) {
+    return Workflow.newActivityStub(
+        CellActivities.class,
+        ActivityOptions.newBuilder()
+            .setStartToCloseTimeout(Duration.ofSeconds(30))
+            .setRetryOptions(
+                RetryOptions.newBuilder()
+                    .setInitialInterval(Duration.ofMillis(200))
+                    .setBackoffCoefficient(backoff)
+                    .setMaximumInterval(maxInterval)
+                    .build())
+            .build());
+  }
 
   private final Deque<CellChange> queue = new ArrayDeque<>();
   private final List<ChangeResult> results = new ArrayList<>();
